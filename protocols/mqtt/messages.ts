@@ -1,0 +1,182 @@
+/**
+ * Every payload of the wire contract: one zod schema per message gives its TypeScript type and its
+ * validation. Payloads are UTF-8 JSON objects with `v: 1`. Nothing here does I/O.
+ */
+import { z } from 'zod';
+import { NAME_PATTERN } from './topics.js';
+
+export const CONTRACT_VERSION = 1;
+/** Largest payload either side accepts; anything bigger is refused before parsing. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** Most records one telemetry batch may carry. */
+export const MAX_BATCH_RECORDS = 1000;
+
+const v = z.literal(CONTRACT_VERSION);
+const ts = z.number().int().nonnegative().describe('milliseconds since the Unix epoch');
+const epoch = z.number().int().positive().describe('session epoch, raised on every connect');
+const name = z.string().regex(NAME_PATTERN);
+
+export const ROLES = ['bus', 'stop-display', 'parking-panel', 'car-park-counter'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export const ModuleStatus = z.object({
+  status: z.enum(['starting', 'ok', 'degraded', 'failed', 'stopped']),
+  error: z.string().max(500).optional(),
+});
+export type ModuleStatus = z.infer<typeof ModuleStatus>;
+
+export const Health = z.object({
+  cpuLoad1: z.number().nonnegative().describe('1-minute load average divided by cores'),
+  memUsedBytes: z.number().int().nonnegative(),
+  memTotalBytes: z.number().int().nonnegative(),
+  diskFreeBytes: z.number().int().nonnegative().optional(),
+  temperatureC: z.number().optional(),
+  uptimeS: z.number().nonnegative(),
+});
+export type Health = z.infer<typeof Health>;
+
+export const OutboxStats = z.object({
+  depth: z.number().int().nonnegative(),
+  oldestAgeS: z.number().nonnegative().nullable(),
+  dropped: z.number().int().nonnegative(),
+});
+export type OutboxStats = z.infer<typeof OutboxStats>;
+
+/** Published once per session on connect. */
+export const Birth = z.object({
+  v,
+  epoch,
+  ts,
+  role: Role,
+  site: z.string().max(100).optional(),
+  versions: z.record(z.string(), z.string().max(50)).describe('agent, node, config, …'),
+  heartbeatS: z.number().int().positive(),
+  configVersion: z.number().int().nonnegative(),
+});
+export type Birth = z.infer<typeof Birth>;
+
+/** Retained presence; the same topic carries the last will (`offline`) and the heartbeats (`online`). */
+export const State = z.object({
+  v,
+  epoch,
+  ts,
+  status: z.enum(['online', 'offline']),
+  health: Health.optional(),
+  outbox: OutboxStats.optional(),
+  modules: z.record(z.string(), ModuleStatus).optional(),
+});
+export type State = z.infer<typeof State>;
+
+export const FleetState = z.object({ v, ts, status: z.enum(['online', 'offline']), startedAt: ts.optional() });
+export type FleetState = z.infer<typeof FleetState>;
+
+export const TelemetryRecord = z.object({
+  seq: z.number().int().positive(),
+  ts,
+  data: z.unknown(),
+});
+export type TelemetryRecord = z.infer<typeof TelemetryRecord>;
+
+/**
+ * A batch of one stream's records, in seq order. `low` is the lowest seq still pending in the
+ * device's outbox for this stream: everything below it was acked or dropped (TTL, capacity), so
+ * the fleet may move its high-water mark past seqs that will never come.
+ */
+export const TelemetryBatch = z
+  .object({
+    v,
+    epoch,
+    low: z.number().int().positive(),
+    records: z.array(TelemetryRecord).min(1).max(MAX_BATCH_RECORDS),
+  })
+  .refine((b) => b.records.every((r, i) => i === 0 || r.seq > b.records[i - 1]!.seq), {
+    message: 'records must be in increasing seq order',
+    path: ['records'],
+  });
+export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
+
+/** The fleet's committed high-water marks: every seq ≤ hwm of that stream is stored. */
+export const Ack = z.object({ v, ts, streams: z.record(name, z.number().int().nonnegative()) });
+export type Ack = z.infer<typeof Ack>;
+
+export const COMMAND_VERBS = ['ping', 'identify', 'rebirth', 'restart', 'set-log-level'] as const;
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export const LogLevel = z.enum(LOG_LEVELS);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+export const Command = z.object({
+  v,
+  cmdId: z.string().min(1).max(64),
+  issuedAt: ts,
+  expiresAt: ts,
+  args: z.record(z.string(), z.unknown()).default({}),
+});
+export type Command = z.infer<typeof Command>;
+
+export const CMD_ACK_STATUSES = ['received', 'succeeded', 'failed', 'rejected'] as const;
+export const CmdAck = z.object({
+  v,
+  cmdId: z.string().min(1).max(64),
+  verb: name,
+  status: z.enum(CMD_ACK_STATUSES),
+  ts,
+  result: z.unknown().optional(),
+  error: z.string().max(1000).optional(),
+});
+export type CmdAck = z.infer<typeof CmdAck>;
+
+/** Desired device settings, versioned; retained on cfg/desired. The device validates `settings`. */
+export const CfgDesired = z.object({ v, version: z.number().int().positive(), settings: z.record(z.string(), z.unknown()) });
+export type CfgDesired = z.infer<typeof CfgDesired>;
+
+export const CfgReported = z.object({
+  v,
+  ts,
+  version: z.number().int().nonnegative().describe('the version now applied'),
+  rejected: z.object({ version: z.number().int().positive(), error: z.string().max(2000) }).optional(),
+});
+export type CfgReported = z.infer<typeof CfgReported>;
+
+/** What a display should show; each role defines its `body` (arrival board, parking counts, …). */
+export const Content = z.object({ v, ts, kind: name, body: z.unknown() });
+export type Content = z.infer<typeof Content>;
+
+/** What a display shows now, as reported by the device. */
+export const Frame = z.object({ v, ts, kind: name, summary: z.string().max(2000), hash: z.string().max(128).optional() });
+export type Frame = z.infer<typeof Frame>;
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * Decodes a payload against a schema: refuses oversize payloads, non-JSON and schema failures
+ * with a reason that names the field.
+ */
+export function decode<T>(schema: z.ZodType<T>, payload: Uint8Array | string): DecodeResult<T> {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  if (size > MAX_PAYLOAD_BYTES) return { ok: false, reason: `oversize: ${size} bytes > ${MAX_PAYLOAD_BYTES}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: `schema: ${formatIssues(parsed.error)}` };
+  return { ok: true, value: parsed.data };
+}
+
+export function encode<T>(schema: z.ZodType<T>, value: T): string {
+  // Encoding validates too: a bug on our side is caught here rather than refused by the peer.
+  const s = JSON.stringify(schema.parse(value));
+  if (Buffer.byteLength(s) > MAX_PAYLOAD_BYTES) throw new Error(`payload over ${MAX_PAYLOAD_BYTES} bytes`);
+  return s;
+}
+
+/** One line naming every failing field: `records.0.seq: expected int, received string`. */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
