@@ -2,3 +2,4 @@ export * from './mqtt/topics.js';
 export * from './mqtt/messages.js';
 export * from './mqtt/acl.js';
 export * from './config/agent.js';
+export * from './log.js';

@@ -180,3 +180,23 @@ export function formatIssues(error: z.ZodError): string {
     .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
     .join('; ');
 }
+
+/** A record whose `data` is already JSON text (as the outbox stores it). */
+export interface RawRecord {
+  seq: number;
+  ts: number;
+  data: string;
+}
+
+/**
+ * Encodes a telemetry batch from records whose data is already JSON, without parsing it again.
+ * The result is exactly what `encode(TelemetryBatch, …)` would give for the parsed records.
+ */
+export function encodeTelemetryBatch(epochValue: number, low: number, records: readonly RawRecord[]): string {
+  let s = `{"v":${CONTRACT_VERSION},"epoch":${epochValue},"low":${low},"records":[`;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    s += `${i ? ',' : ''}{"seq":${r.seq},"ts":${r.ts},"data":${r.data}}`;
+  }
+  return s + ']}';
+}

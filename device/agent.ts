@@ -1,0 +1,347 @@
+/**
+ * The edge agent: the common core every role shares (outbox, link, heartbeat, commands, desired
+ * config) and the role's modules, each with start()/stop() and its own status in the heartbeat.
+ * A module that throws is marked failed and reported; it never takes the agent down.
+ */
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { AgentConfig, CmdAck, DeviceSettings, Logger, ModuleStatus } from '../protocols/index.js';
+import {
+  Ack,
+  Birth,
+  CfgDesired,
+  CfgReported,
+  Content,
+  DeviceSettings as DeviceSettingsSchema,
+  LogLevel,
+  State,
+  createLogger,
+  decode,
+  encode,
+  formatIssues,
+  parseTopic,
+  topic,
+} from '../protocols/index.js';
+import { createBoardHealth } from '../hardware/board/health.js';
+import { CommandRejected, Commands } from './commands.js';
+import { Drainer } from './drain.js';
+import { Link, type LinkSession } from './link.js';
+import { Outbox } from './outbox.js';
+import { AgentStore, openDatabase } from './store.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** What a role module gets: everything it may touch, nothing global. */
+export interface AgentContext {
+  config: AgentConfig;
+  log: Logger;
+  /** Queues a telemetry record; resolves with its seq once it is safe on disk. */
+  record(stream: string, data: unknown, ts?: number): Promise<number>;
+  setStatus(status: ModuleStatus['status'], error?: string): void;
+}
+
+export interface AgentModule {
+  readonly name: string;
+  start(ctx: AgentContext): Promise<void> | void;
+  stop(): Promise<void> | void;
+  /** Content pushed by the fleet for this device (arrival boards, parking counts, …). */
+  onContent?(kind: string, body: unknown): void;
+}
+
+export interface AgentOptions {
+  config: AgentConfig;
+  modules?: AgentModule[];
+  log?: Logger;
+  /** Called after a `restart` command has been acknowledged; the process supervisor restarts us. */
+  onRestart?: () => void;
+  /** Called on `identify` (a display flashes, a sign shows its id); the default only logs. */
+  onIdentify?: () => Promise<void> | void;
+}
+
+export class Agent {
+  readonly config: AgentConfig;
+  readonly log: Logger;
+  readonly store: AgentStore;
+  readonly outbox: Outbox;
+  readonly drainer: Drainer;
+  readonly link: Link;
+  readonly commands: Commands;
+  readonly #db: Database.Database;
+  readonly #options: AgentOptions;
+  readonly #modules: AgentModule[];
+  readonly #status = new Map<string, ModuleStatus>();
+  readonly #health;
+  #settings: DeviceSettings;
+  #settingsVersion: number;
+  #session: LinkSession | null = null;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #expiry: NodeJS.Timeout | null = null;
+  #restartPending = false;
+  /** Messages refused at this border (bad payloads), by reason kind. */
+  refused = 0;
+
+  constructor(options: AgentOptions) {
+    this.#options = options;
+    this.config = options.config;
+    this.log = options.log ?? createLogger(options.config.deviceId, { level: options.config.settings.logLevel });
+    this.#db = openDatabase(path.join(this.config.dataDir, 'agent.db'), this.config.outbox.synchronous);
+    this.store = new AgentStore(this.#db);
+    this.outbox = new Outbox(this.#db, { config: this.config.outbox });
+    this.drainer = new Drainer(this.outbox, this.config.outbox.drain);
+    this.commands = new Commands(this.store, this.log.child('cmd'));
+    const applied = this.store.appliedSettings();
+    this.#settings = applied?.settings ?? this.config.settings;
+    this.#settingsVersion = applied?.version ?? 0;
+    this.log.level = this.#settings.logLevel;
+    this.#health = createBoardHealth({ dataDir: this.config.dataDir });
+    this.#modules = options.modules ?? [];
+    this.link = new Link(this.config, () => this.store.nextEpoch(), this.#linkHandlers(), this.log.child('link'));
+    this.#registerCommands();
+  }
+
+  get settings(): DeviceSettings {
+    return this.#settings;
+  }
+
+  get settingsVersion(): number {
+    return this.#settingsVersion;
+  }
+
+  async start(): Promise<void> {
+    this.#setStatus('outbox', 'ok');
+    this.#setStatus('link', 'starting');
+    for (const m of this.#modules) {
+      this.#setStatus(m.name, 'starting');
+      try {
+        await m.start(this.#context(m.name));
+        if (this.#status.get(m.name)?.status === 'starting') this.#setStatus(m.name, 'ok');
+      } catch (err) {
+        this.#moduleFailed(m.name, err);
+      }
+    }
+    this.#expiry = setInterval(() => {
+      const dropped = this.outbox.expire();
+      if (dropped) this.log.warn('outbox records expired', { dropped });
+    }, 60_000);
+    this.#expiry.unref();
+    this.link.start();
+    this.log.info('agent started', { role: this.config.role, depth: this.outbox.depth() });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#expiry) clearInterval(this.#expiry);
+    this.#stopHeartbeat();
+    for (const m of [...this.#modules].reverse()) {
+      try {
+        await m.stop();
+        this.#setStatus(m.name, 'stopped');
+      } catch (err) {
+        this.#moduleFailed(m.name, err);
+      }
+    }
+    this.drainer.stop();
+    await this.link.stop();
+    this.outbox.close();
+    this.#db.close();
+  }
+
+  record(stream: string, data: unknown, ts?: number): Promise<number> {
+    return this.outbox.append(stream, data, ts);
+  }
+
+  /** What the heartbeat reports now. */
+  state(status: 'online' | 'offline' = 'online'): State {
+    return {
+      v: 1,
+      epoch: this.link.epoch || 1,
+      ts: Date.now(),
+      status,
+      health: this.#health.read(),
+      outbox: this.outbox.stats(),
+      modules: Object.fromEntries(this.#status),
+    };
+  }
+
+  #context(name: string): AgentContext {
+    return {
+      config: this.config,
+      log: this.log.child(name),
+      record: (stream, data, ts) => this.record(stream, data, ts),
+      setStatus: (status, error) => this.#setStatus(name, status, error),
+    };
+  }
+
+  #setStatus(name: string, status: ModuleStatus['status'], error?: string): void {
+    this.#status.set(name, error ? { status, error: error.slice(0, 500) } : { status });
+  }
+
+  #moduleFailed(name: string, err: unknown): void {
+    this.log.error('module failed', { module: name, error: (err as Error)?.message ?? String(err) });
+    this.#setStatus(name, 'failed', (err as Error)?.message ?? String(err));
+  }
+
+  #publish(topicName: string, payload: string, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void> {
+    const session = this.#session;
+    if (!session) return Promise.resolve();
+    return session.publish(topicName, payload, options).catch((err: Error) => {
+      this.log.warn('publish failed', { topic: topicName, error: err.message });
+    });
+  }
+
+  #linkHandlers() {
+    return {
+      onSession: (session: LinkSession) => {
+        this.#session = session;
+        this.#setStatus('link', 'degraded', 'waiting for the fleet');
+        const id = this.config.deviceId;
+        const birth: Birth = {
+          v: 1,
+          epoch: session.epoch,
+          ts: Date.now(),
+          role: this.config.role,
+          ...(this.config.site ? { site: this.config.site } : {}),
+          versions: { agent: AGENT_VERSION, node: process.version },
+          heartbeatS: this.#settings.heartbeatS,
+          configVersion: this.#settingsVersion,
+        };
+        void this.#publish(topic.birth(id), encode(Birth, birth));
+        this.#sendHeartbeat();
+        this.#startHeartbeat();
+      },
+      onFleet: (online: boolean) => {
+        if (online && this.#session) {
+          this.#setStatus('link', 'ok');
+          const id = this.config.deviceId;
+          const session = this.#session;
+          this.drainer.start(session.epoch, (stream, payload) => {
+            void this.#publish(topic.telemetry(id, stream), payload);
+          });
+        } else {
+          this.drainer.stop();
+          if (this.#session) this.#setStatus('link', 'degraded', 'fleet offline');
+        }
+      },
+      onMessage: (topicName: string, payload: Buffer) => {
+        void this.#onMessage(topicName, payload).catch((err) => this.log.error('message handling failed', { error: err.message }));
+      },
+      onDown: () => {
+        this.#session = null;
+        this.#stopHeartbeat();
+        this.drainer.stop();
+        this.#setStatus('link', 'degraded', 'disconnected');
+      },
+    };
+  }
+
+  async #onMessage(topicName: string, payload: Buffer): Promise<void> {
+    const parsed = parseTopic(topicName);
+    if (!parsed || !('deviceId' in parsed) || parsed.deviceId !== this.config.deviceId) return;
+    switch (parsed.kind) {
+      case 'ack': {
+        const ack = decode(Ack, payload);
+        if (!ack.ok) return this.#refuse(topicName, ack.reason);
+        this.drainer.onAck(ack.value.streams);
+        return;
+      }
+      case 'cmd': {
+        await this.commands.handle(parsed.verb, payload, (a: CmdAck) => this.#publish(topic.cmdAck(this.config.deviceId), JSON.stringify(a)));
+        if (this.#restartPending) {
+          this.#restartPending = false;
+          this.log.warn('restarting on command');
+          this.#options.onRestart?.();
+        }
+        return;
+      }
+      case 'cfg-desired': {
+        const desired = decode(CfgDesired, payload);
+        if (!desired.ok) return this.#refuse(topicName, desired.reason);
+        this.#applyDesired(desired.value);
+        return;
+      }
+      case 'content': {
+        const content = decode(Content, payload);
+        if (!content.ok) return this.#refuse(topicName, content.reason);
+        for (const m of this.#modules) {
+          try {
+            m.onContent?.(content.value.kind, content.value.body);
+          } catch (err) {
+            this.#moduleFailed(m.name, err);
+          }
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #refuse(topicName: string, reason: string): void {
+    this.refused++;
+    this.log.warn('message refused', { topic: topicName, reason });
+  }
+
+  /** Validates, stores and applies desired settings as one step; a bad one leaves the old in force. */
+  #applyDesired(desired: CfgDesired): void {
+    const report = (extra: Partial<CfgReported> = {}) =>
+      void this.#publish(
+        topic.cfgReported(this.config.deviceId),
+        encode(CfgReported, { v: 1, ts: Date.now(), version: this.#settingsVersion, ...extra }),
+        { retain: true },
+      );
+    if (desired.version === this.#settingsVersion) return report();
+    const parsed = DeviceSettingsSchema.safeParse(desired.settings);
+    if (!parsed.success) {
+      const error = formatIssues(parsed.error);
+      this.log.warn('desired config rejected', { version: desired.version, error });
+      return report({ rejected: { version: desired.version, error } });
+    }
+    const heartbeatChanged = parsed.data.heartbeatS !== this.#settings.heartbeatS;
+    this.store.saveSettings(desired.version, parsed.data);
+    this.#settings = parsed.data;
+    this.#settingsVersion = desired.version;
+    this.log.level = parsed.data.logLevel;
+    if (heartbeatChanged && this.#session) this.#startHeartbeat();
+    this.log.info('desired config applied', { version: desired.version });
+    report();
+  }
+
+  #registerCommands(): void {
+    this.commands.register('ping', () => ({ pong: Date.now(), depth: this.outbox.depth(), epoch: this.link.epoch }));
+    this.commands.register('identify', async () => {
+      this.log.warn('IDENTIFY: this is ' + this.config.deviceId);
+      await this.#options.onIdentify?.();
+      return { deviceId: this.config.deviceId };
+    });
+    this.commands.register('rebirth', () => {
+      if (this.#session) this.#linkHandlers().onSession(this.#session);
+      return { epoch: this.link.epoch };
+    });
+    this.commands.register('restart', () => {
+      if (!this.#options.onRestart) throw new CommandRejected('this agent runs without a supervisor to restart it');
+      this.#restartPending = true;
+      return { restarting: true };
+    });
+    this.commands.register('set-log-level', (args) => {
+      const level = LogLevel.safeParse(args.level);
+      if (!level.success) throw new CommandRejected(`args.level must be one of ${LogLevel.options.join(', ')}`);
+      const previous = this.log.level;
+      this.log.level = level.data;
+      return { level: level.data, previous };
+    });
+  }
+
+  #sendHeartbeat(): void {
+    void this.#publish(topic.state(this.config.deviceId), encode(State, this.state()), { retain: true });
+  }
+
+  #startHeartbeat(): void {
+    this.#stopHeartbeat();
+    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.#settings.heartbeatS * 1000);
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
+}

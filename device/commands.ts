@@ -1,0 +1,77 @@
+/**
+ * Commands from the fleet: answered `received`, then `succeeded`, `failed` or `rejected`.
+ * A repeated cmdId is answered with what it got before, never executed twice; an expired command
+ * is rejected; an unknown verb is rejected with the verbs this agent knows.
+ */
+import type { CmdAck, Logger } from '../protocols/index.js';
+import { Command, decode } from '../protocols/index.js';
+import type { AgentStore } from './store.js';
+
+export type CommandHandler = (args: Record<string, unknown>) => Promise<unknown> | unknown;
+
+export class CommandRejected extends Error {}
+
+export class Commands {
+  readonly #store: AgentStore;
+  readonly #log: Logger;
+  readonly #handlers = new Map<string, CommandHandler>();
+  readonly #now: () => number;
+
+  constructor(store: AgentStore, log: Logger, now: () => number = Date.now) {
+    this.#store = store;
+    this.#log = log;
+    this.#now = now;
+  }
+
+  register(verb: string, handler: CommandHandler): void {
+    this.#handlers.set(verb, handler);
+  }
+
+  verbs(): string[] {
+    return [...this.#handlers.keys()];
+  }
+
+  /**
+   * Handles one `cmd/{verb}` payload; `reply` publishes a cmd-ack (and resolves once the broker has
+   * it, so that a `restart` is acknowledged before the process goes away).
+   */
+  async handle(verb: string, payload: Buffer, reply: (ack: CmdAck) => Promise<void>): Promise<void> {
+    const decoded = decode(Command, payload);
+    if (!decoded.ok) {
+      this.#log.warn('command refused', { verb, reason: decoded.reason });
+      return;
+    }
+    const cmd = decoded.value;
+    const ack = (status: CmdAck['status'], extra: Partial<CmdAck> = {}): CmdAck => ({
+      v: 1,
+      cmdId: cmd.cmdId,
+      verb,
+      status,
+      ts: this.#now(),
+      ...extra,
+    });
+    const seen = this.#store.commandSeen(cmd.cmdId, verb, this.#now());
+    if (seen) {
+      this.#log.info('repeated command answered, not executed', { verb, cmdId: cmd.cmdId });
+      await reply(seen.outcome ?? ack('received'));
+      return;
+    }
+    const finish = async (outcome: CmdAck) => {
+      this.#store.commandDone(cmd.cmdId, outcome);
+      await reply(outcome);
+    };
+    if (cmd.expiresAt < this.#now()) return finish(ack('rejected', { error: 'expired before it arrived' }));
+    const handler = this.#handlers.get(verb);
+    if (!handler) return finish(ack('rejected', { error: `unknown verb ${verb}; this agent knows ${this.verbs().join(', ')}` }));
+    await reply(ack('received'));
+    try {
+      const result = await handler(cmd.args);
+      this.#log.info('command done', { verb, cmdId: cmd.cmdId });
+      await finish(ack('succeeded', result === undefined ? {} : { result }));
+    } catch (err) {
+      const rejected = err instanceof CommandRejected;
+      this.#log.warn(rejected ? 'command rejected' : 'command failed', { verb, cmdId: cmd.cmdId, error: (err as Error).message });
+      await finish(ack(rejected ? 'rejected' : 'failed', { error: (err as Error).message }));
+    }
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The device's MQTT link: one session at a time, each with a fresh session epoch and a last will
+ * that carries it; exponential backoff with jitter between attempts; birth and retained `online`
+ * state on connect; telemetry drains only while the fleet's retained state says it is online.
+ *
+ * mqtt.js's own reconnect is off (reconnectPeriod 0): each attempt is a new client, so the will of
+ * each session carries that session's epoch, and nothing relies on the client's offline queue.
+ */
+import fs from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../protocols/index.js';
+import { FleetState, State, decode, deviceSubscriptions, encode, parseTopic, topic } from '../protocols/index.js';
+import type { AgentConfig } from '../protocols/index.js';
+
+export interface LinkHandlers {
+  /** A new session is up: publish birth and state, (re)subscribe done. */
+  onSession(session: LinkSession): void;
+  /** The fleet's presence changed (true: it is online and will ack). */
+  onFleet(online: boolean): void;
+  /** A message on one of the device's downward topics. */
+  onMessage(topicName: string, payload: Buffer): void;
+  /** The session ended (connection lost or closed). */
+  onDown(): void;
+}
+
+export interface LinkSession {
+  epoch: number;
+  publish(topicName: string, payload: string, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
+}
+
+export class Link {
+  readonly #config: AgentConfig;
+  readonly #nextEpoch: () => number;
+  readonly #handlers: LinkHandlers;
+  readonly #log: Logger;
+  #client: MqttClient | null = null;
+  #stopped = true;
+  #attempt = 0;
+  #retry: NodeJS.Timeout | null = null;
+  #connected = false;
+  epoch = 0;
+  fleetOnline = false;
+
+  constructor(config: AgentConfig, nextEpoch: () => number, handlers: LinkHandlers, log: Logger) {
+    this.#config = config;
+    this.#nextEpoch = nextEpoch;
+    this.#handlers = handlers;
+    this.#log = log;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#connect();
+  }
+
+  /** Publishes the `offline` state and disconnects cleanly (a clean DISCONNECT sends no will). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    const client = this.#client;
+    this.#client = null;
+    if (!client) return;
+    if (this.#connected) {
+      const offline = encode(State, { v: 1, epoch: this.epoch, ts: Date.now(), status: 'offline' });
+      await Promise.race([
+        client.publishAsync(topic.state(this.#config.deviceId), offline, { qos: 1, retain: true }).catch(() => {}),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+    }
+    await client.endAsync(!this.#connected).catch(() => {});
+    this.#down();
+  }
+
+  /** Drops the connection without a DISCONNECT, as a power cut or a dead modem would (the broker sends the will). */
+  kill(): void {
+    this.#client?.stream?.destroy();
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const { deviceId, mqtt: m } = this.#config;
+    const epoch = this.#nextEpoch();
+    const will = encode(State, { v: 1, epoch, ts: Date.now(), status: 'offline' });
+    const client = mqtt.connect(m.url, {
+      clientId: deviceId,
+      username: m.username ?? deviceId,
+      password: m.password,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: m.keepaliveS,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      will: { topic: topic.state(deviceId), payload: Buffer.from(will), qos: 1, retain: true },
+      ...(m.caFile ? { ca: fs.readFileSync(m.caFile) } : {}),
+    });
+    this.#client = client;
+    let up = false;
+    client.on('connect', () => {
+      up = true;
+      this.#connected = true;
+      this.#attempt = 0;
+      this.epoch = epoch;
+      this.#log.info('connected', { url: m.url, epoch });
+      client.subscribe(deviceSubscriptions(deviceId), { qos: 1 }, (err, granted) => {
+        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
+        if (err || refused.length) this.#log.error('subscribe refused', { error: err?.message, refused });
+      });
+      this.#handlers.onSession({
+        epoch,
+        publish: (t, payload, o) =>
+          client.publishAsync(t, payload, { qos: o?.qos ?? 1, retain: o?.retain ?? false }).then(() => undefined),
+      });
+    });
+    client.on('message', (t, payload) => {
+      const parsed = parseTopic(t);
+      if (parsed?.kind === 'fleet-state') {
+        const fs_ = decode(FleetState, payload);
+        const online = fs_.ok && fs_.value.status === 'online';
+        if (!fs_.ok) this.#log.warn('fleet state refused', { reason: fs_.reason });
+        if (online !== this.fleetOnline) {
+          this.fleetOnline = online;
+          this.#log.info(online ? 'fleet online' : 'fleet offline');
+          this.#handlers.onFleet(online);
+        }
+        return;
+      }
+      this.#handlers.onMessage(t, payload);
+    });
+    client.on('error', (err) => {
+      this.#log.warn('mqtt error', { error: err.message });
+      // Bad credentials or an ACL refusal will not heal by retrying fast: the backoff applies.
+      if (!up) client.end(true);
+    });
+    client.on('close', () => {
+      if (this.#client !== client) return;
+      if (up) this.#log.warn('connection lost', { epoch });
+      up = false;
+      this.#down();
+      client.removeAllListeners('connect');
+      client.end(true);
+      this.#client = null;
+      this.#scheduleRetry();
+    });
+  }
+
+  #down(): void {
+    const was = this.#connected;
+    this.#connected = false;
+    if (this.fleetOnline) {
+      this.fleetOnline = false;
+      this.#handlers.onFleet(false);
+    }
+    if (was) this.#handlers.onDown();
+  }
+
+  #scheduleRetry(): void {
+    if (this.#stopped || this.#retry) return;
+    const { reconnectMinMs, reconnectMaxMs } = this.#config.mqtt;
+    const ceiling = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.#attempt);
+    // "Full jitter": spread a fleet that lost its broker at once over the whole interval.
+    const delay = Math.round(reconnectMinMs / 2 + Math.random() * (ceiling - reconnectMinMs / 2));
+    this.#attempt++;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.#connect();
+    }, delay);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The agent's SQLite file: the outbox, the session epoch, the commands already seen and the
+ * settings applied. One file, WAL mode, every change in a transaction.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { CmdAck, DeviceSettings } from '../protocols/index.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS agent_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agent_commands (
+  cmd_id   TEXT PRIMARY KEY,
+  verb     TEXT NOT NULL,
+  received INTEGER NOT NULL,
+  outcome  TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agent_settings (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  version  INTEGER NOT NULL,
+  settings TEXT NOT NULL
+);
+`;
+
+export function openDatabase(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): Database.Database {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+export class AgentStore {
+  readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    db.exec(SCHEMA);
+  }
+
+  /** Raises and returns the session epoch; called once per connect, before the will is set. */
+  nextEpoch(): number {
+    return this.db.transaction(() => {
+      const row = this.db.prepare("SELECT value FROM agent_meta WHERE key = 'epoch'").get() as { value: string } | undefined;
+      const next = (row ? Number(row.value) : 0) + 1;
+      this.db.prepare("INSERT OR REPLACE INTO agent_meta (key, value) VALUES ('epoch', ?)").run(String(next));
+      return next;
+    })();
+  }
+
+  /**
+   * Records a command as received. Returns null the first time, or what was recorded before for a
+   * repeated cmdId (its final ack, or undefined if it never finished), so it is answered, not re-run.
+   */
+  commandSeen(cmdId: string, verb: string, now: number): { outcome: CmdAck | null } | null {
+    const row = this.db.prepare('SELECT outcome FROM agent_commands WHERE cmd_id = ?').get(cmdId) as
+      | { outcome: string | null }
+      | undefined;
+    if (row) return { outcome: row.outcome ? (JSON.parse(row.outcome) as CmdAck) : null };
+    this.db.prepare('INSERT INTO agent_commands (cmd_id, verb, received) VALUES (?, ?, ?)').run(cmdId, verb, now);
+    // Keep the memory of commands bounded: a week is far longer than any command's expiry.
+    this.db.prepare('DELETE FROM agent_commands WHERE received < ?').run(now - 7 * 24 * 3600 * 1000);
+    return null;
+  }
+
+  commandDone(cmdId: string, outcome: CmdAck): void {
+    this.db.prepare('UPDATE agent_commands SET outcome = ? WHERE cmd_id = ?').run(JSON.stringify(outcome), cmdId);
+  }
+
+  appliedSettings(): { version: number; settings: DeviceSettings } | null {
+    const row = this.db.prepare('SELECT version, settings FROM agent_settings WHERE id = 1').get() as
+      | { version: number; settings: string }
+      | undefined;
+    return row ? { version: row.version, settings: JSON.parse(row.settings) as DeviceSettings } : null;
+  }
+
+  saveSettings(version: number, settings: DeviceSettings): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO agent_settings (id, version, settings) VALUES (1, ?, ?)')
+      .run(version, JSON.stringify(settings));
+  }
+}
