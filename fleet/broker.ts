@@ -1,0 +1,151 @@
+/**
+ * The embedded MQTT broker (Aedes, MQTT 3.1.1) with Tabla's authentication and ACL: every device
+ * with its own credentials, confined to its own subtree and to the topics the contract gives it.
+ * Every refusal is logged with the client and the topic, and counted.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import crypto from 'node:crypto';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from '../protocols/index.js';
+import { FLEET_USERNAME, MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../protocols/index.js';
+import type { Metrics } from './metrics.js';
+import type { Registry } from './registry.js';
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  tls?: { port: number; certFile: string; keyFile: string; host?: string };
+  registry: Registry;
+  fleetPassword: string;
+  metrics: Metrics;
+  log: Logger;
+}
+
+const users = new WeakMap<Client, string>();
+
+function authError(message: string, returnCode: 4 | 5): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export class EmbeddedBroker {
+  readonly #options: EmbeddedBrokerOptions;
+  #aedes: Aedes | null = null;
+  #servers: net.Server[] = [];
+  readonly #sockets = new Set<net.Socket>();
+  port = 0;
+  tlsPort = 0;
+
+  constructor(options: EmbeddedBrokerOptions) {
+    this.#options = options;
+  }
+
+  get connectedClients(): number {
+    return this.#aedes?.connectedClients ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const { registry, metrics, log, fleetPassword } = this.#options;
+    const refuse = (kind: string, client: Client | null, detail: Record<string, unknown>) => {
+      metrics.inc('tabla_broker_refusals_total', { kind });
+      log.warn(`refused ${kind}`, { client: client?.id, user: client ? users.get(client) : undefined, ...detail });
+    };
+    const fleetDigest = crypto.createHash('sha256').update(fleetPassword).digest();
+    const aedes = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        const user = username ?? '';
+        const secret = password?.toString('utf8') ?? '';
+        const fail = (reason: string, code: 4 | 5) => {
+          refuse('connect', client, { username: user, reason });
+          done(authError(reason, code), null);
+        };
+        if (!user || !secret) return fail('no username or password', 4);
+        // A client id is its username (or username.suffix): no device can take over another's session.
+        if (client.id !== user && !client.id.startsWith(`${user}.`)) return fail(`client id ${client.id} does not belong to ${user}`, 5);
+        if (user === FLEET_USERNAME) {
+          const ok = crypto.timingSafeEqual(crypto.createHash('sha256').update(secret).digest(), fleetDigest);
+          if (!ok) return fail('wrong password', 4);
+          users.set(client, user);
+          return done(null, true);
+        }
+        registry.verify(user, secret).then(
+          (ok) => {
+            if (!ok) return fail('wrong password or unknown device', 4);
+            users.set(client, user);
+            done(null, true);
+          },
+          (err: Error) => fail(`verification failed: ${err.message}`, 5),
+        );
+      },
+      authorizePublish: (client, packet, callback) => {
+        if (!client) return callback(null); // the broker's own publications
+        const user = users.get(client) ?? '';
+        const decision = mayPublish(user, packet.topic);
+        if (!decision.ok) {
+          refuse('publish', client, { topic: packet.topic, reason: decision.reason });
+          return callback(new Error(`publish to ${packet.topic} refused: ${decision.reason}`));
+        }
+        if (user !== FLEET_USERNAME && packet.payload.length > MAX_PAYLOAD_BYTES) {
+          refuse('publish', client, { topic: packet.topic, reason: `oversize ${packet.payload.length} bytes` });
+          return callback(new Error('payload too large'));
+        }
+        callback(null);
+      },
+      authorizeSubscribe: (client, sub, callback) => {
+        const user = users.get(client) ?? '';
+        const decision = maySubscribe(user, sub.topic);
+        if (!decision.ok) {
+          refuse('subscribe', client, { topic: sub.topic, reason: decision.reason });
+          return callback(null, null); // SUBACK 0x80 [MQTT-3.9.3]
+        }
+        callback(null, sub);
+      },
+    });
+    aedes.on('clientError', (client, err) => log.debug('client error', { client: client.id, error: err.message }));
+    aedes.on('connectionError', (client, err) => log.debug('connection error', { client: client?.id, error: err.message }));
+    this.#aedes = aedes;
+
+    const track = (socket: net.Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    };
+    const plain = net.createServer(aedes.handle);
+    plain.on('connection', track);
+    this.port = await listen(plain, this.#options.port, this.#options.host);
+    this.#servers.push(plain);
+    if (this.#options.tls) {
+      const t = this.#options.tls;
+      const secure = tls.createServer({ cert: fs.readFileSync(t.certFile), key: fs.readFileSync(t.keyFile) }, aedes.handle);
+      secure.on('secureConnection', track);
+      this.tlsPort = await listen(secure, t.port, t.host ?? this.#options.host);
+      this.#servers.push(secure);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const aedes = this.#aedes;
+    this.#aedes = null;
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await Promise.all(
+      this.#servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+          }),
+      ),
+    );
+    this.#servers = [];
+  }
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}

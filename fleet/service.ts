@@ -1,0 +1,333 @@
+/**
+ * The fleet service: broker (embedded, or an external one by URL), registry, presence, ingest,
+ * commands, desired configs and the HTTP API, in one process with start()/stop().
+ *
+ * The fleet is a client of the broker like any device — in the embedded case too, over loopback —
+ * so one code path serves a town on one machine and a region on a broker cluster.
+ */
+import type Database from 'better-sqlite3';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../protocols/index.js';
+import {
+  Ack,
+  Birth,
+  CfgDesired,
+  CfgReported,
+  CmdAck,
+  Command,
+  FLEET_SUBSCRIPTIONS,
+  FLEET_USERNAME,
+  FleetState,
+  Frame,
+  State,
+  TelemetryBatch,
+  createLogger,
+  decode,
+  encode,
+  parseTopic,
+  topic,
+} from '../protocols/index.js';
+import { EmbeddedBroker } from './broker.js';
+import { CommandBook, type CommandRecord } from './commands.js';
+import { openFleetDatabase } from './db.js';
+import { DeviceConfigs } from './device-config.js';
+import { HttpApi } from './http.js';
+import { Ingest } from './ingest.js';
+import { type FleetLocal, loadOrCreateLocal, writeLocal } from './local.js';
+import { Metrics } from './metrics.js';
+import { PRESENCES, PresenceTracker } from './presence.js';
+import { Registry } from './registry.js';
+
+export const FLEET_VERSION = '0.1.0';
+
+export interface FleetOptions {
+  dataDir: string;
+  httpHost?: string;
+  httpPort?: number;
+  mqttHost?: string;
+  mqttPort?: number;
+  /** Use this broker instead of the embedded one (mqtt://user:pass@host:port; user defaults to `_fleet`). */
+  mqttUrl?: string;
+  /** Optional TLS listener of the embedded broker. */
+  tls?: { port: number; certFile: string; keyFile: string };
+  /** The MQTT URL written into provisioned agents' configs (what devices reach us at). */
+  publicMqttUrl?: string;
+  log?: Logger;
+}
+
+export class FleetService {
+  readonly options: FleetOptions;
+  readonly log: Logger;
+  readonly metrics = new Metrics();
+  readonly presence = new PresenceTracker();
+  readonly db: Database.Database;
+  readonly registry: Registry;
+  readonly ingest: Ingest;
+  readonly commands: CommandBook;
+  readonly configs: DeviceConfigs;
+  readonly local: FleetLocal;
+  broker: EmbeddedBroker | null = null;
+  #client: MqttClient | null = null;
+  #http: HttpApi | null = null;
+  #sweep: NodeJS.Timeout | null = null;
+  readonly startedAt = Date.now();
+  /** Last outbox depth each device reported in its heartbeat. */
+  readonly outboxDepths = new Map<string, number>();
+  mqttUrl = '';
+  httpUrl = '';
+
+  constructor(options: FleetOptions) {
+    this.options = options;
+    this.log = options.log ?? createLogger('fleet');
+    this.db = openFleetDatabase(options.dataDir);
+    this.local = loadOrCreateLocal(options.dataDir);
+    this.registry = new Registry(this.db);
+    this.commands = new CommandBook(this.db);
+    this.configs = new DeviceConfigs(this.db);
+    this.ingest = new Ingest(this.db, this.metrics, (id, streams) => this.#publishAck(id, streams));
+    this.#defineMetrics();
+  }
+
+  get mqttConnected(): boolean {
+    return this.#client?.connected ?? false;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    if (o.mqttUrl) {
+      this.mqttUrl = o.mqttUrl;
+    } else {
+      this.broker = new EmbeddedBroker({
+        host: o.mqttHost ?? '127.0.0.1',
+        port: o.mqttPort ?? 1883,
+        ...(o.tls ? { tls: o.tls } : {}),
+        registry: this.registry,
+        fleetPassword: this.local.mqttPassword,
+        metrics: this.metrics,
+        log: this.log.child('broker'),
+      });
+      await this.broker.start();
+      const host = o.mqttHost && o.mqttHost !== '0.0.0.0' && o.mqttHost !== '::' ? o.mqttHost : '127.0.0.1';
+      this.mqttUrl = `mqtt://${host.includes(':') ? `[${host}]` : host}:${this.broker.port}`;
+      this.log.info('embedded broker listening', { url: this.mqttUrl, ...(this.broker.tlsPort ? { tlsPort: this.broker.tlsPort } : {}) });
+    }
+    await this.#connect();
+    this.#http = new HttpApi(this);
+    const port = await this.#http.listen(o.httpPort ?? 8080, o.httpHost ?? '127.0.0.1');
+    const httpHost = o.httpHost && o.httpHost !== '0.0.0.0' && o.httpHost !== '::' ? o.httpHost : '127.0.0.1';
+    this.httpUrl = `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${port}`;
+    writeLocal(o.dataDir, { ...this.local, httpUrl: this.httpUrl, mqttUrl: this.publicMqttUrl, pid: process.pid });
+    this.#sweep = setInterval(() => this.commands.expire(), 5000);
+    this.#sweep.unref();
+    this.log.info('fleet started', { http: this.httpUrl, mqtt: this.mqttUrl });
+  }
+
+  /** What devices should connect to (written into provisioned configs). */
+  get publicMqttUrl(): string {
+    if (this.options.publicMqttUrl) return this.options.publicMqttUrl;
+    const u = new URL(this.mqttUrl);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  }
+
+  async stop(): Promise<void> {
+    if (this.#sweep) clearInterval(this.#sweep);
+    await this.#http?.close();
+    this.ingest.flush();
+    const client = this.#client;
+    this.#client = null;
+    if (client) {
+      if (client.connected) {
+        await client
+          .publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status: 'offline' }), { qos: 1, retain: true })
+          .catch(() => {});
+      }
+      await client.endAsync().catch(() => {});
+    }
+    await this.broker?.stop();
+    this.db.close();
+    this.log.info('fleet stopped');
+  }
+
+  /** Queues a command and sends it now if the device is online. */
+  issueCommand(deviceId: string, verb: string, args: Record<string, unknown> = {}, ttlS?: number): CommandRecord {
+    const c = this.commands.issue(deviceId, verb, args, ttlS);
+    if (this.presence.of(deviceId) === 'online' || this.presence.of(deviceId) === 'stale') this.#sendCommand(c);
+    return c;
+  }
+
+  /** Stores new desired settings and publishes them retained. */
+  setConfig(deviceId: string, settings: unknown): { version: number } {
+    const { version, settings: s } = this.configs.setDesired(deviceId, settings);
+    this.#publishDesired(deviceId, version, s);
+    return { version };
+  }
+
+  #defineMetrics(): void {
+    const m = this.metrics;
+    m.define('tabla_devices', 'gauge', 'Registered devices by derived presence.');
+    m.define('tabla_messages_in_total', 'counter', 'Accepted messages from devices, by kind.');
+    m.define('tabla_messages_out_total', 'counter', 'Messages the fleet published, by kind.');
+    m.define('tabla_messages_refused_total', 'counter', 'Device messages refused (not JSON, schema, size, unknown device), by kind.');
+    m.define('tabla_broker_refusals_total', 'counter', 'Connections, publications and subscriptions the broker refused.');
+    m.define('tabla_telemetry_records_total', 'counter', 'Telemetry records stored (each once).');
+    m.define('tabla_telemetry_duplicates_total', 'counter', 'Telemetry records received again and dropped.');
+    m.define('tabla_ingest_errors_total', 'counter', 'Ingest transactions that failed (the devices resend).');
+    m.define('tabla_stale_epoch_total', 'counter', 'Presence messages from an older session, ignored.');
+    m.define('tabla_outbox_depth', 'gauge', 'Pending records in each device outbox, as last reported.');
+    m.collect(() => {
+      const counts = Object.fromEntries(PRESENCES.map((p) => [p, 0])) as Record<string, number>;
+      for (const d of this.registry.list()) counts[this.presence.of(d.id)]!++;
+      for (const [p, n] of Object.entries(counts)) m.set('tabla_devices', { presence: p }, n);
+      m.reset('tabla_outbox_depth');
+      for (const [id, depth] of this.outboxDepths) m.set('tabla_outbox_depth', { device: id }, depth);
+    });
+  }
+
+  async #connect(): Promise<void> {
+    const url = new URL(this.mqttUrl);
+    const username = decodeURIComponent(url.username) || FLEET_USERNAME;
+    const password = decodeURIComponent(url.password) || this.local.mqttPassword;
+    url.username = url.password = '';
+    const client = mqtt.connect(url.toString(), {
+      clientId: FLEET_USERNAME,
+      username,
+      password,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 2000,
+      will: { topic: topic.fleetState(), payload: Buffer.from(encode(FleetState, { v: 1, ts: Date.now(), status: 'offline' })), qos: 1, retain: true },
+    });
+    this.#client = client;
+    client.on('message', (t, payload) => {
+      try {
+        this.#onMessage(t, payload);
+      } catch (err) {
+        this.log.error('message handling failed', { topic: t, error: (err as Error).message });
+        this.metrics.inc('tabla_messages_refused_total', { kind: 'internal' });
+      }
+    });
+    client.on('error', (err) => this.log.warn('mqtt error', { error: err.message }));
+    client.on('close', () => this.log.debug('mqtt connection closed'));
+    client.on('connect', () => {
+      this.log.info('connected to broker', { url: url.toString() });
+      client.subscribe(FLEET_SUBSCRIPTIONS, { qos: 1 }, (err) => {
+        if (err) return this.log.error('subscribe failed', { error: err.message });
+        const online = encode(FleetState, { v: 1, ts: Date.now(), status: 'online', startedAt: this.startedAt });
+        void client.publishAsync(topic.fleetState(), online, { qos: 1, retain: true });
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (err: Error) => {
+        client.off('connect', onOk);
+        void client.endAsync(true);
+        reject(new Error(`cannot connect to the broker at ${url.toString()}: ${err.message}`));
+      };
+      const onOk = () => {
+        client.off('error', onErr);
+        resolve();
+      };
+      client.once('connect', onOk);
+      client.once('error', onErr);
+    });
+  }
+
+  #refuse(kind: string, deviceId: string, t: string, reason: string): void {
+    this.metrics.inc('tabla_messages_refused_total', { kind });
+    this.log.warn('message refused', { device: deviceId, topic: t, reason });
+  }
+
+  #onMessage(t: string, payload: Buffer): void {
+    const parsed = parseTopic(t);
+    if (!parsed || parsed.kind === 'fleet-state') return;
+    const id = parsed.deviceId;
+    if (!this.registry.exists(id)) return this.#refuse('unknown-device', id, t, 'no such device in the registry');
+    switch (parsed.kind) {
+      case 'birth': {
+        const r = decode(Birth, payload);
+        if (!r.ok) return this.#refuse('birth', id, t, r.reason);
+        if (!this.presence.observe(id, r.value.epoch, 'online', r.value.heartbeatS)) {
+          this.metrics.inc('tabla_stale_epoch_total');
+          return this.log.info('birth from an older session ignored', { device: id, epoch: r.value.epoch });
+        }
+        this.metrics.inc('tabla_messages_in_total', { kind: 'birth' });
+        this.registry.recordBirth(id, r.value);
+        this.log.info('device birth', { device: id, epoch: r.value.epoch, role: r.value.role });
+        for (const c of this.commands.deliverable(id)) this.#sendCommand(c);
+        const cfg = this.configs.get(id);
+        if (cfg.desired && cfg.desiredVersion !== r.value.configVersion) this.#publishDesired(id, cfg.desiredVersion, cfg.desired);
+        return;
+      }
+      case 'state': {
+        if (payload.length === 0) return; // a retained message being cleared
+        const r = decode(State, payload);
+        if (!r.ok) return this.#refuse('state', id, t, r.reason);
+        if (!this.presence.observe(id, r.value.epoch, r.value.status)) {
+          this.metrics.inc('tabla_stale_epoch_total');
+          return this.log.info('state from an older session ignored', { device: id, epoch: r.value.epoch, status: r.value.status });
+        }
+        this.metrics.inc('tabla_messages_in_total', { kind: 'state' });
+        this.registry.recordState(id, r.value);
+        if (r.value.outbox) this.outboxDepths.set(id, r.value.outbox.depth);
+        if (r.value.status === 'offline') this.log.info('device offline', { device: id, epoch: r.value.epoch });
+        return;
+      }
+      case 'telemetry': {
+        const r = decode(TelemetryBatch, payload);
+        if (!r.ok) return this.#refuse('telemetry', id, t, r.reason);
+        this.metrics.inc('tabla_messages_in_total', { kind: 'telemetry' });
+        this.presence.touch(id, r.value.epoch);
+        this.ingest.accept(id, parsed.stream, r.value);
+        return;
+      }
+      case 'cmd-ack': {
+        const r = decode(CmdAck, payload);
+        if (!r.ok) return this.#refuse('cmd-ack', id, t, r.reason);
+        this.metrics.inc('tabla_messages_in_total', { kind: 'cmd-ack' });
+        const c = this.commands.acknowledge(id, r.value);
+        if (!c) return this.#refuse('cmd-ack', id, t, `no command ${r.value.cmdId} for this device`);
+        return;
+      }
+      case 'cfg-reported': {
+        const r = decode(CfgReported, payload);
+        if (!r.ok) return this.#refuse('cfg-reported', id, t, r.reason);
+        this.metrics.inc('tabla_messages_in_total', { kind: 'cfg-reported' });
+        this.configs.recordReported(id, r.value);
+        if (r.value.rejected) this.log.warn('device rejected its config', { device: id, ...r.value.rejected });
+        return;
+      }
+      case 'frame': {
+        const r = decode(Frame, payload);
+        if (!r.ok) return this.#refuse('frame', id, t, r.reason);
+        this.metrics.inc('tabla_messages_in_total', { kind: 'frame' });
+        this.registry.recordFrame(id, r.value);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #publish(kind: string, t: string, payload: string, retain = false, qos: 0 | 1 = 1): void {
+    const client = this.#client;
+    if (!client) return;
+    this.metrics.inc('tabla_messages_out_total', { kind });
+    client.publish(t, payload, { qos, retain }, (err) => {
+      if (err) this.log.warn('publish failed', { topic: t, error: err.message });
+    });
+  }
+
+  #publishAck(deviceId: string, streams: Record<string, number>): void {
+    this.#publish('ack', topic.ack(deviceId), encode(Ack, { v: 1, ts: Date.now(), streams }));
+  }
+
+  #sendCommand(c: CommandRecord): void {
+    this.#publish('cmd', topic.cmd(c.deviceId, c.verb), encode(Command, this.commands.toWire(c)));
+  }
+
+  #publishDesired(deviceId: string, version: number, settings: Record<string, unknown>): void {
+    this.#publish('cfg', topic.cfgDesired(deviceId), encode(CfgDesired, { v: 1, version, settings }), true);
+  }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// npm test: type-check, then the uvu suite through tsx, then one closing line computed from uvu's
+// own totals: "N passed, N failed" (a suite whose `before` hook throws counts its tests as failed).
+import { spawn, spawnSync } from 'node:child_process';
+import process from 'node:process';
+
+const args = process.argv.slice(2);
+const dir = args[0] ?? 'test';
+const pattern = args[1] ?? '\\.test\\.ts$';
+
+if (!process.env.TABLA_SKIP_TYPECHECK) {
+  process.stdout.write('type-check: tsc --noEmit\n');
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    process.stdout.write('type-check failed\n0 passed, 1 failed\n');
+    process.exit(1);
+  }
+}
+
+const uvuArgs = ['--import', 'tsx', './node_modules/uvu/bin.js', dir, ...(pattern ? [pattern] : []), '--no-color'];
+const child = spawn(process.execPath, uvuArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
+let out = '';
+child.stdout.on('data', (chunk) => {
+  out += chunk;
+  process.stdout.write(chunk);
+});
+// A hung test must not hang CI: the whole suite gets a bound.
+const limitMs = Number(process.env.TABLA_TEST_TIMEOUT_MS ?? 15 * 60 * 1000);
+const timer = setTimeout(() => {
+  process.stdout.write(`\nsuite still running after ${limitMs / 1000} s: stopping it\n`);
+  child.kill('SIGKILL');
+}, limitMs);
+
+child.on('close', (code) => {
+  clearTimeout(timer);
+  const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  let failed = total - passed;
+  if (code !== 0 && failed === 0) failed = 1; // crashed or timed out before uvu could count
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  process.exit(failed > 0 || code !== 0 ? 1 : 0);
+});

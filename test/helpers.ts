@@ -1,0 +1,85 @@
+/** Shared test fixtures: a real fleet on loopback with its embedded broker, real agents, temp dirs. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import type { AgentConfig, AgentConfigInput, Logger, Role } from '../protocols/index.js';
+import { AgentConfig as AgentConfigSchema, createLogger } from '../protocols/index.js';
+import { FleetService, type FleetOptions } from '../fleet/service.js';
+import { agentConfigFor } from '../fleet/provision.js';
+
+/** Logs nothing unless TABLA_TEST_LOG is set (agents raise their own level from their settings). */
+export const quiet: Logger = createLogger('test', { level: 'debug', sink: (l) => process.env.TABLA_TEST_LOG && process.stderr.write(l + '\n') });
+
+export function tmpDir(prefix = 'tabla-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startFleet(overrides: Partial<FleetOptions> = {}): Promise<FleetService> {
+  const fleet = new FleetService({ dataDir: tmpDir('tabla-fleet-'), httpPort: 0, mqttPort: 0, log: quiet, ...overrides });
+  await fleet.start();
+  return fleet;
+}
+
+/** Provisions a device in the fleet and returns the agent config it would get, with a temp data dir. */
+export function provision(
+  fleet: FleetService,
+  id: string,
+  role: Role = 'bus',
+  extra: Partial<AgentConfigInput> = {},
+): AgentConfig {
+  const { secret } = fleet.registry.provision({ id, role, site: 'test' });
+  const input = { ...agentConfigFor({ deviceId: id, role, secret, mqttUrl: fleet.mqttUrl, dataDir: tmpDir(`tabla-${id}-`) }), ...extra };
+  input.mqtt = { ...input.mqtt, reconnectMinMs: 100, reconnectMaxMs: 1000, ...(extra.mqtt ?? {}) };
+  return AgentConfigSchema.parse(input);
+}
+
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function api(fleet: FleetService, method: string, p: string, body?: unknown, token = fleet.local.adminToken) {
+  const res = await fetch(fleet.httpUrl + p, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json };
+}
+
+/** Rows the fleet stored for one stream of one device, in seq order. */
+export function storedSeqs(fleet: FleetService, deviceId: string, stream: string): number[] {
+  return (fleet.db.prepare('SELECT seq FROM telemetry WHERE device_id = ? AND stream = ? ORDER BY seq').all(deviceId, stream) as { seq: number }[]).map(
+    (r) => r.seq,
+  );
+}

@@ -1,0 +1,29 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Agent } from '../device/agent.js';
+import { quiet, provision, startFleet, storedSeqs, waitFor, api } from './helpers.js';
+
+test('provision → connect → birth → telemetry → stored once → ack → outbox empty', async () => {
+  const fleet = await startFleet();
+  const agent = new Agent({ config: provision(fleet, 'bus-1', 'bus'), log: quiet });
+  try {
+    assert.is(fleet.presence.of('bus-1'), 'unknown');
+    await agent.start();
+    await waitFor('birth', () => fleet.presence.of('bus-1') === 'online');
+    assert.ok(fleet.registry.get('bus-1')!.birth, 'birth stored');
+    const seqs = await Promise.all([1, 2, 3, 4, 5].map((i) => agent.record('gps', { lat: 46.36, lon: 15.11, i })));
+    assert.equal(seqs, [1, 2, 3, 4, 5]);
+    await waitFor('outbox drained', () => agent.outbox.depth() === 0);
+    assert.equal(storedSeqs(fleet, 'bus-1', 'gps'), [1, 2, 3, 4, 5]);
+    const row = fleet.db.prepare("SELECT data FROM telemetry WHERE device_id='bus-1' AND stream='gps' AND seq=3").get() as { data: string };
+    assert.equal(JSON.parse(row.data), { lat: 46.36, lon: 15.11, i: 3 });
+    const { body } = await api(fleet, 'GET', '/api/devices/bus-1');
+    assert.is(body.presence, 'online');
+    assert.equal(body.streams[0], { stream: 'gps', hwm: 5, maxSeq: 5, stored: 5, duplicates: 0, lost: 0, gaps: 0 });
+  } finally {
+    await agent.stop();
+    await fleet.stop();
+  }
+});
+
+test.run();
