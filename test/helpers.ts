@@ -83,3 +83,22 @@ export function storedSeqs(fleet: FleetService, deviceId: string, stream: string
     (r) => r.seq,
   );
 }
+
+/** An MQTT client speaking as the fleet (its own account), for tests that play the fleet's part by hand. */
+export async function fleetClient(fleet: FleetService, suffix = 'test') {
+  const mqtt = (await import('mqtt')).default;
+  const client = await mqtt.connectAsync(fleet.mqttUrl, {
+    clientId: `_fleet.${suffix}`,
+    username: '_fleet',
+    password: fleet.local.mqttPassword,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  return client;
+}
+
+/** An MQTT client authenticated as a provisioned device (raw: no agent behind it). */
+export async function deviceClient(fleet: FleetService, id: string, password: string, options: Record<string, unknown> = {}) {
+  const mqtt = (await import('mqtt')).default;
+  return mqtt.connectAsync(fleet.mqttUrl, { clientId: id, username: id, password, protocolVersion: 4, reconnectPeriod: 0, ...options });
+}
