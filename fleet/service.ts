@@ -143,6 +143,8 @@ export class FleetService {
           .publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status: 'offline' }), { qos: 1, retain: true })
           .catch(() => {});
       }
+      client.removeAllListeners('error');
+      client.on('error', () => {}); // late socket errors of a client we are closing
       await client.endAsync().catch(() => {});
     }
     await this.broker?.stop();
