@@ -46,9 +46,12 @@ export class Registry {
   readonly #db: Database.Database;
   /** sha256 of passwords that verified, so reconnect storms cost no scrypt. */
   readonly #verified = new Map<string, string>();
+  /** Every registered id: asked once per incoming message, so kept in memory. */
+  readonly #ids: Set<string>;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#ids = new Set((db.prepare('SELECT id FROM devices').all() as { id: string }[]).map((r) => r.id));
   }
 
   /** Creates a device with fresh credentials; the secret is returned once and never stored. */
@@ -66,6 +69,7 @@ export class Registry {
         'INSERT INTO devices (id, role, site, labels, created_at, secret_scrypt, secret_pbkdf2) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
       .run(input.id, input.role, input.site ?? null, JSON.stringify(input.labels ?? {}), Date.now(), hashScrypt(secret), hashMosquitto(secret));
+    this.#ids.add(input.id);
     return { device: this.get(input.id)!, secret };
   }
 
@@ -91,7 +95,7 @@ export class Registry {
   }
 
   exists(id: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id) !== undefined;
+    return this.#ids.has(id);
   }
 
   get(id: string): DeviceRecord | null {
@@ -118,10 +122,6 @@ export class Registry {
 
   recordFrame(id: string, frame: Frame): void {
     this.#db.prepare('UPDATE devices SET frame = ?, last_seen = ? WHERE id = ?').run(JSON.stringify(frame), Date.now(), id);
-  }
-
-  touch(id: string, at: number): void {
-    this.#db.prepare('UPDATE devices SET last_seen = ? WHERE id = ?').run(at, id);
   }
 }
 
