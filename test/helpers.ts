@@ -37,11 +37,11 @@ export function provision(
   fleet: FleetService,
   id: string,
   role: Role = 'bus',
-  extra: Partial<AgentConfigInput> = {},
+  extra: Omit<Partial<AgentConfigInput>, 'mqtt'> & { mqtt?: Partial<AgentConfigInput['mqtt']> } = {},
 ): AgentConfig {
   const { secret } = fleet.registry.provision({ id, role, site: 'test' });
-  const input = { ...agentConfigFor({ deviceId: id, role, secret, mqttUrl: fleet.mqttUrl, dataDir: tmpDir(`tabla-${id}-`) }), ...extra };
-  input.mqtt = { ...input.mqtt, reconnectMinMs: 100, reconnectMaxMs: 1000, ...(extra.mqtt ?? {}) };
+  const base = agentConfigFor({ deviceId: id, role, secret, mqttUrl: fleet.mqttUrl, dataDir: tmpDir(`tabla-${id}-`) });
+  const input = { ...base, ...extra, mqtt: { ...base.mqtt, reconnectMinMs: 100, reconnectMaxMs: 1000, ...(extra.mqtt ?? {}) } };
   return AgentConfigSchema.parse(input);
 }
 
