@@ -211,6 +211,7 @@ export class Agent {
       onFleet: (online: boolean) => {
         if (online && this.#session) {
           this.#setStatus('link', 'ok');
+          this.#sendHeartbeat(); // so the fleet sees the link ok now, not one heartbeat later
           const id = this.config.deviceId;
           const session = this.#session;
           this.drainer.start(session.epoch, (stream, payload) => {

@@ -138,6 +138,7 @@ export class HttpApi {
         }
         if (parts.length === 4 && method === 'GET') return send(res, 200, f.commands.ofDevice(id, 100));
         if (parts.length === 5 && method === 'GET') {
+          f.commands.expire();
           const c = f.commands.get(parts[4]!);
           if (!c || c.deviceId !== id) throw new HttpError(404, `no command ${parts[4]} for ${id}`);
           return send(res, 200, c);

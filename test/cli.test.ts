@@ -26,8 +26,8 @@ interface Run {
 
 /** Runs `tabla …` in `cwd` against the fleet's data dir (or the env given), never a TABLA_* of ours. */
 function tabla(args: string[], o: { fleet?: FleetService; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const k of ['TABLA_URL', 'TABLA_TOKEN', 'TABLA_DATA_DIR']) delete env[k];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['TABLA_URL', 'TABLA_TOKEN', 'TABLA_DATA_DIR', 'NO_COLOR', 'FORCE_COLOR']) delete env[k];
   env.TABLA_DATA_DIR = o.fleet?.options.dataDir ?? path.join(tmpDir(), 'no-fleet-here');
   Object.assign(env, o.env);
   return new Promise((resolve, reject) => {
@@ -93,7 +93,8 @@ test('an agent started from the written config is online in `tabla devices`; `cm
     await waitFor('agent online', () => fleet.presence.of('stop-celje-1') === 'online');
     const [json, table, ping] = await Promise.all([
       tabla(['devices', '--json'], { fleet }),
-      tabla(['devices'], { fleet }),
+      // FORCE_COLOR lets cli-table3 colour into a pipe: the CLI itself must choose not to.
+      tabla(['devices'], { fleet, env: { FORCE_COLOR: '1' } }),
       tabla(['cmd', 'stop-celje-1', 'ping', '--wait', '--timeout', '10'], { fleet }),
     ]);
     expectExit(json, 0, 'devices --json');
