@@ -65,14 +65,25 @@ export class Link {
     const client = this.#client;
     this.#client = null;
     if (!client) return;
+    let said = false;
     if (this.#connected) {
       const offline = encode(State, { v: 1, epoch: this.epoch, ts: Date.now(), status: 'offline' });
-      await Promise.race([
-        client.publishAsync(topic.state(this.#config.deviceId), offline, { qos: 1, retain: true }).catch(() => {}),
-        new Promise((r) => setTimeout(r, 2000)),
+      said = await Promise.race([
+        client.publishAsync(topic.state(this.#config.deviceId), offline, { qos: 1, retain: true }).then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref()),
       ]);
     }
-    await client.endAsync(!this.#connected).catch(() => {});
+    if (said) {
+      await client.endAsync().catch(() => {});
+    } else {
+      // A clean DISCONNECT discards the will [MQTT-3.1.2-8]; without our own `offline` having
+      // reached the broker, drop the connection instead so the will tells the fleet.
+      client.stream?.destroy();
+      await client.endAsync(true).catch(() => {});
+    }
     this.#down();
   }
 
@@ -101,6 +112,7 @@ export class Link {
     this.#client = client;
     let up = false;
     client.on('connect', () => {
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       up = true;
       this.#connected = true;
       this.#attempt = 0;

@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS agent_settings (
 export function openDatabase(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): Database.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
+  // Small pages for small rows: every commit writes whole pages to the WAL, and SD cards wear out.
+  // (Takes effect only when the file is new; an existing database keeps its page size.)
+  db.pragma('page_size = 1024');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('busy_timeout = 5000');

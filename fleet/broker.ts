@@ -110,13 +110,14 @@ export class EmbeddedBroker {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     };
-    const plain = net.createServer(aedes.handle);
+    // Small messages both ways (telemetry, acks): Nagle's delay with delayed ACKs would stall each round trip.
+    const plain = net.createServer({ noDelay: true }, aedes.handle);
     plain.on('connection', track);
     this.port = await listen(plain, this.#options.port, this.#options.host);
     this.#servers.push(plain);
     if (this.#options.tls) {
       const t = this.#options.tls;
-      const secure = tls.createServer({ cert: fs.readFileSync(t.certFile), key: fs.readFileSync(t.keyFile) }, aedes.handle);
+      const secure = tls.createServer({ cert: fs.readFileSync(t.certFile), key: fs.readFileSync(t.keyFile), noDelay: true }, aedes.handle);
       secure.on('secureConnection', track);
       this.tlsPort = await listen(secure, t.port, t.host ?? this.#options.host);
       this.#servers.push(secure);

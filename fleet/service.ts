@@ -40,6 +40,15 @@ import { Registry } from './registry.js';
 
 export const FLEET_VERSION = '0.1.0';
 
+/**
+ * Telemetry at QoS 0 between broker and fleet: delivery is made certain end to end (the device
+ * keeps every row until the fleet's `ack` after its commit, and resends), so a broker-level PUBACK
+ * per record would buy nothing and cost a round of bookkeeping per message. The rest at QoS 1.
+ */
+function fleetSubscriptions(): Record<string, { qos: 0 | 1 }> {
+  return Object.fromEntries(FLEET_SUBSCRIPTIONS.map((f) => [f, { qos: f.endsWith('/t/+') ? 0 : 1 }]));
+}
+
 export interface FleetOptions {
   dataDir: string;
   httpHost?: string;
@@ -214,8 +223,9 @@ export class FleetService {
     client.on('error', (err) => this.log.warn('mqtt error', { error: err.message }));
     client.on('close', () => this.log.debug('mqtt connection closed'));
     client.on('connect', () => {
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.log.info('connected to broker', { url: url.toString() });
-      client.subscribe(FLEET_SUBSCRIPTIONS, { qos: 1 }, (err) => {
+      client.subscribe(fleetSubscriptions(), (err) => {
         if (err) return this.log.error('subscribe failed', { error: err.message });
         const online = encode(FleetState, { v: 1, ts: Date.now(), status: 'online', startedAt: this.startedAt });
         void client.publishAsync(topic.fleetState(), online, { qos: 1, retain: true });
