@@ -7,6 +7,9 @@
  *   once that transaction has committed: from then on the record survives a crash of the process.
  * - Capacity is counted on pending rows only, per stream, with a policy when full.
  * - Rows are deleted only when the fleet's ack says they are stored (a broker PUBACK is not a commit).
+ *   An ack takes effect at once in memory; its DELETE rides along with the next append's commit (or
+ *   goes alone after `ackCommitDelayMs`), which saves a commit, and SD writes, per ack. A crash in
+ *   between only means resending rows the fleet already has, which it counts as duplicates.
  */
 import type Database from 'better-sqlite3';
 import type { OutboxConfig, OutboxStats, RawRecord, StreamPolicy } from '../protocols/index.js';
@@ -29,8 +32,13 @@ interface Queued {
 
 interface StreamState {
   nextSeq: number;
+  /** rows not yet acked */
   pending: number;
   dropped: number;
+  /** the fleet's high-water mark; rows up to it are gone for everyone but SQLite */
+  acked: number;
+  /** rows up to here are deleted from SQLite too */
+  deleted: number;
 }
 
 export interface OutboxOptions {
@@ -60,6 +68,7 @@ export class Outbox {
   readonly #streams = new Map<string, StreamState>();
   #queue: Queued[] = [];
   #timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  #ackTimer: NodeJS.Timeout | null = null;
   #listeners = new Set<() => void>();
   readonly #stmt;
 
@@ -77,16 +86,17 @@ export class Outbox {
         'DELETE FROM outbox_pending WHERE stream = ? AND seq IN (SELECT seq FROM outbox_pending WHERE stream = ? ORDER BY seq LIMIT ?)',
       ),
       ack: db.prepare('DELETE FROM outbox_pending WHERE stream = ? AND seq <= ?'),
+      countRange: db.prepare('SELECT count(*) AS n FROM outbox_pending WHERE stream = ? AND seq > ? AND seq <= ?'),
       expire: db.prepare('DELETE FROM outbox_pending WHERE stream = ? AND ts < ?'),
       after: db.prepare('SELECT seq, ts, data FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?'),
-      lowest: db.prepare('SELECT seq, ts FROM outbox_pending WHERE stream = ? ORDER BY seq LIMIT 1'),
+      lowest: db.prepare('SELECT seq, ts FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT 1'),
     };
     for (const row of db.prepare('SELECT stream, next_seq, dropped FROM outbox_streams').all() as {
       stream: string;
       next_seq: number;
       dropped: number;
     }[]) {
-      this.#streams.set(row.stream, { nextSeq: row.next_seq, pending: 0, dropped: row.dropped });
+      this.#streams.set(row.stream, { nextSeq: row.next_seq, pending: 0, dropped: row.dropped, acked: 0, deleted: 0 });
     }
     for (const row of db.prepare('SELECT stream, count(*) AS n FROM outbox_pending GROUP BY stream').all() as {
       stream: string;
@@ -110,7 +120,7 @@ export class Outbox {
     });
   }
 
-  /** Commits everything queued now, in one transaction. */
+  /** Commits everything queued now, with the deletes of acks received since, in one transaction. */
   flush(): void {
     if (this.#timer) {
       if (this.#config.commitIntervalMs > 0) clearTimeout(this.#timer as NodeJS.Timeout);
@@ -118,12 +128,16 @@ export class Outbox {
       this.#timer = null;
     }
     const batch = this.#queue;
-    if (batch.length === 0) return;
+    if (batch.length === 0) {
+      if (this.#ackTimer) this.#db.transaction(() => this.#applyAcks())();
+      return;
+    }
     this.#queue = [];
     const outcomes: { q: Queued; seq?: number; err?: Error }[] = [];
     const before = new Map([...this.#streams].map(([k, s]) => [k, { ...s }]));
     try {
       this.#db.transaction(() => {
+        this.#applyAcks();
         const touched = new Set<string>();
         for (const q of batch) {
           const s = this.#stream(q.stream);
@@ -176,28 +190,36 @@ export class Outbox {
 
   /** Up to `limit` pending records of `stream` with seq > `afterSeq`, in seq order. */
   pendingAfter(stream: string, afterSeq: number, limit: number): RawRecord[] {
-    return this.#stmt.after.all(stream, afterSeq, limit) as RawRecord[];
+    const acked = this.#streams.get(stream)?.acked ?? 0;
+    return this.#stmt.after.all(stream, Math.max(afterSeq, acked), limit) as RawRecord[];
   }
 
   /** Lowest pending seq of a stream; with nothing pending, the seq the next record will get. */
   lowWater(stream: string): number {
-    const row = this.#stmt.lowest.get(stream) as { seq: number } | undefined;
-    return row?.seq ?? this.#streams.get(stream)?.nextSeq ?? 1;
+    const s = this.#streams.get(stream);
+    const row = this.#stmt.lowest.get(stream, s?.acked ?? 0) as { seq: number } | undefined;
+    return row?.seq ?? s?.nextSeq ?? 1;
   }
 
-  /** The fleet stored every seq ≤ hwm of `stream`: delete them. Returns rows deleted. */
+  /** The fleet stored every seq ≤ hwm of `stream`: those rows are done. Returns how many. */
   ack(stream: string, hwm: number): number {
     const s = this.#streams.get(stream);
-    if (!s) return 0;
-    const removed = this.#stmt.ack.run(stream, hwm).changes;
-    s.pending -= removed;
-    return removed;
+    if (!s || hwm <= s.acked) return 0;
+    const done = (this.#stmt.countRange.get(stream, s.acked, hwm) as { n: number }).n;
+    s.acked = hwm;
+    s.pending -= done;
+    if (!this.#ackTimer) {
+      this.#ackTimer = setTimeout(() => this.#db.open && this.flush(), this.#config.ackCommitDelayMs);
+      this.#ackTimer.unref();
+    }
+    return done;
   }
 
   /** Drops records past their stream's TTL. Returns rows dropped. */
   expire(now: number = this.#now()): number {
     let total = 0;
     const expire = this.#db.transaction(() => {
+      this.#applyAcks(); // acked rows are not the fleet's loss
       for (const [name, s] of this.#streams) {
         if (s.pending === 0) continue;
         const removed = this.#stmt.expire.run(name, now - this.policy(name).ttlS * 1000).changes;
@@ -225,7 +247,7 @@ export class Outbox {
     for (const [name, s] of this.#streams) {
       dropped += s.dropped;
       if (s.pending === 0) continue;
-      const row = this.#stmt.lowest.get(name) as { ts: number } | undefined;
+      const row = this.#stmt.lowest.get(name, s.acked) as { ts: number } | undefined;
       if (row && (oldest === null || row.ts < oldest)) oldest = row.ts;
     }
     return { depth: this.depth(), oldestAgeS: oldest === null ? null : Math.max(0, (now - oldest) / 1000), dropped };
@@ -237,10 +259,22 @@ export class Outbox {
     this.#listeners.clear();
   }
 
+  /** Deletes the rows of acks received since the last commit; call inside a transaction. */
+  #applyAcks(): void {
+    if (this.#ackTimer) clearTimeout(this.#ackTimer);
+    this.#ackTimer = null;
+    for (const [name, s] of this.#streams) {
+      if (s.acked > s.deleted) {
+        this.#stmt.ack.run(name, s.acked);
+        s.deleted = s.acked;
+      }
+    }
+  }
+
   #stream(name: string): StreamState {
     let s = this.#streams.get(name);
     if (!s) {
-      s = { nextSeq: 1, pending: 0, dropped: 0 };
+      s = { nextSeq: 1, pending: 0, dropped: 0, acked: 0, deleted: 0 };
       this.#streams.set(name, s);
     }
     return s;

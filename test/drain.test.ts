@@ -31,6 +31,7 @@ test('priority lanes: alarms and passenger counts go before bulk GPS; batches st
   assert.equal(sent[1]!.seqs, [1, 2, 3]);
   assert.equal(sent[2]!.seqs, [4, 5]);
   drainer.stop();
+  outbox.close();
   db.close();
 });
 
@@ -47,6 +48,7 @@ test('the window bounds batches awaiting an ack; acks delete rows and let more g
   assert.is(sent[2]!.low, 3, 'low tells the fleet where the pending rows start');
   assert.is(outbox.depth(), 8);
   drainer.stop();
+  outbox.close();
   db.close();
 });
 
@@ -61,6 +63,7 @@ test('the rate limit spreads a backlog over time', async () => {
   assert.ok(elapsed >= 400, `rate-limited (took ${elapsed} ms)`);
   assert.ok(sent.length < 40);
   drainer.stop();
+  outbox.close();
   db.close();
 });
 
@@ -73,6 +76,7 @@ test('a batch not acked in time is sent again from the lowest pending row', asyn
   assert.equal(sent[1]!.seqs, [1, 2, 3]);
   assert.ok(sent[1]!.at - sent[0]!.at >= 1000);
   drainer.stop();
+  outbox.close();
   db.close();
 });
 

@@ -93,4 +93,40 @@ test('a failed commit rejects every append of its batch and leaves the counters 
   db.close();
 });
 
+
+test('an ack takes effect at once and its delete rides with the next commit; after a crash the rows come back to be resent', async () => {
+  const { db, file, outbox } = open({ ackCommitDelayMs: 60_000 });
+  for (let i = 0; i < 4; i++) await outbox.append('gps', i);
+  const frames = () => (db.pragma('wal_checkpoint(PASSIVE)', { simple: false }) as { log: number }[])[0]!.log;
+  const before = frames();
+  assert.is(outbox.ack('gps', 2), 2);
+  assert.is(outbox.depth(), 2);
+  assert.is(outbox.lowWater('gps'), 3);
+  assert.equal(outbox.pendingAfter('gps', 0, 10).map((r) => r.seq), [3, 4], 'acked rows are not sent again');
+  assert.is(frames(), before, 'no commit yet');
+  // A crash now (another connection sees SQLite as it is): the acked rows are still there.
+  const other = openDatabase(file);
+  assert.is((other.prepare('SELECT count(*) AS n FROM outbox_pending').get() as { n: number }).n, 4);
+  await outbox.append('gps', 4);
+  assert.is((other.prepare('SELECT count(*) AS n FROM outbox_pending').get() as { n: number }).n, 3, 'deleted with the append');
+  other.close();
+  db.close();
+});
+
+test('acked rows are neither dropped as oldest nor expired as lost', async () => {
+  let now = 1_000_000;
+  const { db, outbox } = open({ ackCommitDelayMs: 60_000, streams: { gps: { capacity: 3, ttlS: 10 } } }, undefined, () => now);
+  for (let i = 0; i < 3; i++) await outbox.append('gps', i);
+  outbox.ack('gps', 2);
+  await outbox.append('gps', 3);
+  await outbox.append('gps', 4);
+  assert.is(outbox.stats().dropped, 0, 'room came from the acked rows');
+  outbox.ack('gps', 3);
+  now += 11_000;
+  assert.is(outbox.expire(), 2, 'only the two unacked rows expired');
+  assert.is(outbox.stats().dropped, 2);
+  outbox.close();
+  db.close();
+});
+
 test.run();

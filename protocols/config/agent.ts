@@ -35,6 +35,13 @@ export const OutboxConfig = z
       .max(60_000)
       .default(0)
       .describe('group appends into one SQLite transaction per interval (0: per event-loop turn); fewer SD writes'),
+    ackCommitDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(5000)
+      .describe("acked rows are deleted with the next append's commit, or alone after this delay"),
     synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL').describe('FULL also survives a power cut, at more SD writes'),
     streams: z.record(z.string().regex(NAME_PATTERN), StreamPolicy).default({}),
     defaultStream: StreamPolicy.default(StreamPolicy.parse({})),

@@ -157,7 +157,6 @@ async function main(): Promise<Record<string, unknown>> {
       { commitIntervalMs: 1000, synchronous: 'NORMAL' },
       { commitIntervalMs: 10_000, synchronous: 'NORMAL', info: 'info' },
       ...(quick ? [] : [{ commitIntervalMs: 0, synchronous: 'FULL' as const, hours: 0.25, info: 'info' }]),
-      { commitIntervalMs: 0, synchronous: 'NORMAL', ackWithNextCommit: true, info: 'what-if' },
     ];
     const results: SdResult[] = [];
     const mb = (x: number | null) => (x === null ? 'n/a' : `${(x / 1e6).toFixed(2)} MB`);

@@ -42,7 +42,6 @@ export interface SdOptions {
    * DELETE and Outbox.flush's INSERT and stream update) instead of its own autocommit DELETE.
    * Emulated with the product's own methods inside one outer transaction; commitIntervalMs 0 only.
    */
-  ackWithNextCommit?: boolean;
 }
 
 export interface SdResult {
@@ -147,7 +146,6 @@ export async function benchSd(o: SdOptions): Promise<SdResult> {
     pre.exec('CREATE TABLE bench_page_size (x INTEGER)');
     pre.close();
   }
-  if (o.ackWithNextCommit && o.commitIntervalMs !== 0) throw new Error('ackWithNextCommit emulates commitIntervalMs 0 only');
   const db = openDatabase(file, o.synchronous);
   new AgentStore(db).nextEpoch();
   const outbox = new Outbox(db, { config, now: clock });
@@ -169,19 +167,10 @@ export async function benchSd(o: SdOptions): Promise<SdResult> {
     events.splice(lo, 0, { t, n: evNo++, fn });
   };
 
-  let heldAck: number | null = null;
   drainer.start(1, (_stream, payload) => {
     const records = (JSON.parse(payload) as { records: { seq: number }[] }).records;
     const toSeq = records[records.length - 1]!.seq;
-    at(simNow + ackDelayMs, () => {
-      if (o.ackWithNextCommit) heldAck = toSeq;
-      else drainer.onAck({ gps: toSeq });
-    });
-  });
-  const foldedCommit = db.transaction(() => {
-    if (heldAck !== null) drainer.onAck({ gps: heldAck });
-    heldAck = null;
-    outbox.flush();
+    at(simNow + ackDelayMs, () => drainer.onAck({ gps: toSeq }));
   });
 
   // Warm the file up (first pages, WAL created), then start counting.
@@ -200,7 +189,6 @@ export async function benchSd(o: SdOptions): Promise<SdResult> {
     at(t, () => {
       records++;
       void outbox.append('gps', gpsFix(records));
-      if (o.ackWithNextCommit) foldedCommit();
       if (config.commitIntervalMs > 0 && !windowOpen) {
         // The outbox's own timer would fire commitIntervalMs later; on the fake clock we fire it.
         windowOpen = true;
@@ -245,7 +233,6 @@ export async function benchSd(o: SdOptions): Promise<SdResult> {
   const label =
     `commitIntervalMs ${o.commitIntervalMs}, ${o.synchronous}` +
     (o.pageSize ? `, page_size ${o.pageSize}` : '') +
-    (o.ackWithNextCommit ? ', acks folded into the next append commit' : '') +
     (hours !== 1 ? ` (${hours} h simulated, scaled)` : '');
   return {
     label,
