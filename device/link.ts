@@ -118,7 +118,9 @@ export class Link {
       this.#attempt = 0;
       this.epoch = epoch;
       this.#log.info('connected', { url: m.url, epoch });
-      client.subscribe(deviceSubscriptions(deviceId), { qos: 1 }, (err, granted) => {
+      // Acks at QoS 0: one lost is repaired by the resend after ackTimeoutS; the rest at QoS 1.
+      const filters = Object.fromEntries(deviceSubscriptions(deviceId).map((f) => [f, { qos: f === topic.ack(deviceId) ? 0 : 1 } as const]));
+      client.subscribe(filters, (err, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
         if (err || refused.length) this.#log.error('subscribe refused', { error: err?.message, refused });
       });

@@ -102,6 +102,7 @@ export class Ingest {
     let duplicates = 0;
     const receivedAt = this.#now();
     const snapshot = new Map<string, StreamState>();
+    const touched = new Map<string, [string, string, StreamState]>();
     try {
       this.#db.transaction(() => {
         for (const { deviceId, stream, batch } of queue) {
@@ -127,10 +128,13 @@ export class Ingest {
             }
           }
           this.#advance(deviceId, stream, s, batch);
-          this.#stmt.save.run(deviceId, stream, s.hwm, s.maxSeq, s.stored, s.duplicates, s.lost);
+          touched.set(key, [deviceId, stream, s]);
           let a = acks.get(deviceId);
           if (!a) acks.set(deviceId, (a = {}));
           a[stream] = s.hwm;
+        }
+        for (const [deviceId, stream, s] of touched.values()) {
+          this.#stmt.save.run(deviceId, stream, s.hwm, s.maxSeq, s.stored, s.duplicates, s.lost);
         }
       })();
     } catch (err) {

@@ -331,8 +331,10 @@ export class FleetService {
     });
   }
 
+  /** Acks are ours and simple: built without a schema pass (the device still validates them). */
   #publishAck(deviceId: string, streams: Record<string, number>): void {
-    this.#publish('ack', topic.ack(deviceId), encode(Ack, { v: 1, ts: Date.now(), streams }));
+    const ack: Ack = { v: 1, ts: Date.now(), streams };
+    this.#publish('ack', topic.ack(deviceId), JSON.stringify(ack), false, 0);
   }
 
   #sendCommand(c: CommandRecord): void {

@@ -68,8 +68,22 @@ const LEAF_KINDS: Record<string, ParsedTopic['kind']> = {
   content: 'content',
 };
 
+/** The same few topics arrive over and over: remember their parses (bounded; cleared when full). */
+const parsedCache = new Map<string, ParsedTopic | null>();
+const PARSED_CACHE_MAX = 10_000;
+
 /** Parses a concrete topic (no wildcards). Returns null for anything outside the contract. */
 export function parseTopic(t: string): ParsedTopic | null {
+  let parsed = parsedCache.get(t);
+  if (parsed === undefined) {
+    if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+    parsed = parseTopicUncached(t);
+    parsedCache.set(t, parsed);
+  }
+  return parsed;
+}
+
+function parseTopicUncached(t: string): ParsedTopic | null {
   const parts = t.split('/');
   if (parts.length < 4 || parts[0] !== 'tabla' || parts[1] !== 'v1') return null;
   const id = parts[2]!;
