@@ -28,6 +28,16 @@ export interface LinkSession {
   publish(topicName: string, payload: string, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
 }
 
+/**
+ * How long to wait before connection attempt `attempt` (0-based): exponential from `minMs`, capped
+ * at `maxMs`, with jitter over most of the interval, so a town of agents that lost the broker at
+ * once does not come back at once.
+ */
+export function reconnectDelay(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(minMs / 2 + random() * (ceiling - minMs / 2));
+}
+
 export class Link {
   readonly #config: AgentConfig;
   readonly #nextEpoch: () => number;
@@ -175,9 +185,7 @@ export class Link {
   #scheduleRetry(): void {
     if (this.#stopped || this.#retry) return;
     const { reconnectMinMs, reconnectMaxMs } = this.#config.mqtt;
-    const ceiling = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.#attempt);
-    // "Full jitter": spread a fleet that lost its broker at once over the whole interval.
-    const delay = Math.round(reconnectMinMs / 2 + Math.random() * (ceiling - reconnectMinMs / 2));
+    const delay = reconnectDelay(this.#attempt, reconnectMinMs, reconnectMaxMs);
     this.#attempt++;
     this.#retry = setTimeout(() => {
       this.#retry = null;

@@ -11,6 +11,16 @@ test('provision → connect → birth → telemetry → stored once → ack → 
     await agent.start();
     await waitFor('birth', () => fleet.presence.of('bus-1') === 'online');
     assert.ok(fleet.registry.get('bus-1')!.birth, 'birth stored');
+    // The heartbeat (retained state) carries the board's health, the outbox and each module's status.
+    const state = await waitFor('heartbeat with link ok', () => {
+      const s = fleet.registry.get('bus-1')!.state;
+      return s?.modules?.link?.status === 'ok' ? s : null;
+    });
+    assert.ok(state.health!.memTotalBytes > 0 && state.health!.uptimeS > 0);
+    assert.type(state.health!.cpuLoad1, 'number');
+    assert.ok(state.health!.diskFreeBytes! > 0, 'disk free under the data directory');
+    assert.equal(state.outbox, { depth: 0, oldestAgeS: null, dropped: 0 });
+    assert.equal(state.modules!.outbox, { status: 'ok' });
     const seqs = await Promise.all([1, 2, 3, 4, 5].map((i) => agent.record('gps', { lat: 46.36, lon: 15.11, i })));
     assert.equal(seqs, [1, 2, 3, 4, 5]);
     await waitFor('outbox drained', () => agent.outbox.depth() === 0);
