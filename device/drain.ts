@@ -113,7 +113,7 @@ export class Drainer {
       this.#inflight.push({ stream, toSeq, sentAt: now });
       this.sentBatches++;
       this.sentRecords += records.length;
-      publish(stream, encodeTelemetryBatch(this.#epoch, low, records));
+      publish(stream, encodeTelemetryBatch(this.#epoch, low, records, this.#outbox.id));
     }
   }
 

@@ -11,6 +11,7 @@
  *   goes alone after `ackCommitDelayMs`), which saves a commit, and SD writes, per ack. A crash in
  *   between only means resending rows the fleet already has, which it counts as duplicates.
  */
+import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { OutboxConfig, OutboxStats, RawRecord, StreamPolicy } from '../protocols/index.js';
 import { StreamPolicy as StreamPolicySchema } from '../protocols/index.js';
@@ -52,6 +53,9 @@ CREATE TABLE IF NOT EXISTS outbox_streams (
   next_seq INTEGER NOT NULL,
   dropped  INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox_identity (
+  id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox_pending (
   stream TEXT NOT NULL,
   seq    INTEGER NOT NULL,
@@ -62,6 +66,8 @@ CREATE TABLE IF NOT EXISTS outbox_pending (
 `;
 
 export class Outbox {
+  /** This outbox's identity, made with its database: a new one means seqs start again at 1. */
+  readonly id: string;
   readonly #db: Database.Database;
   readonly #config: OutboxConfig;
   readonly #now: () => number;
@@ -77,6 +83,13 @@ export class Outbox {
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
     db.exec(SCHEMA);
+    this.id = db.transaction(() => {
+      const row = db.prepare('SELECT id FROM outbox_identity').get() as { id: string } | undefined;
+      if (row) return row.id;
+      const id = crypto.randomBytes(6).toString('base64url');
+      db.prepare('INSERT INTO outbox_identity (id) VALUES (?)').run(id);
+      return id;
+    })();
     this.#stmt = {
       insert: db.prepare('INSERT INTO outbox_pending (stream, seq, ts, data) VALUES (?, ?, ?, ?)'),
       saveStream: db.prepare(

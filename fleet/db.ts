@@ -65,6 +65,8 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (device_id, stream)
   ) WITHOUT ROWID;
   `,
+  // The device outbox a stream's seqs come from: a new one (new SD card) starts again at 1.
+  `ALTER TABLE streams ADD COLUMN outbox_id TEXT;`,
 ];
 
 export function openFleetDatabase(dataDir: string): Database.Database {

@@ -6,6 +6,9 @@
  * that commit does the device get its `ack`: the contiguous high-water mark per stream.
  * Seqs the device says it will never send (below its batch's `low`: expired or dropped when full)
  * are counted as lost and skipped; other holes are gaps, visible until they are filled.
+ * A batch from a new outbox (a replaced SD card, a wiped agent: seqs start again at 1) moves what
+ * the old one sent to the stream `{stream}~{oldOutboxId}`, so nothing new is taken for a duplicate
+ * and nothing old is lost.
  */
 import type Database from 'better-sqlite3';
 import type { TelemetryBatch } from '../protocols/index.js';
@@ -28,12 +31,17 @@ interface StreamState {
   stored: number;
   duplicates: number;
   lost: number;
+  outboxId: string | null;
 }
 
 interface Queued {
   deviceId: string;
   stream: string;
   batch: TelemetryBatch;
+}
+
+function fresh(outboxId: string | null): StreamState {
+  return { hwm: 0, maxSeq: 0, stored: 0, duplicates: 0, lost: 0, outboxId };
 }
 
 /** Least time between two ingest commits under load (the most an ack waits for its batch-mates). */
@@ -61,12 +69,15 @@ export class Ingest {
       insert: db.prepare(
         'INSERT OR IGNORE INTO telemetry (device_id, stream, seq, ts, epoch, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      load: db.prepare('SELECT hwm, max_seq AS maxSeq, stored, duplicates, lost FROM streams WHERE device_id = ? AND stream = ?'),
-      save: db.prepare(
-        `INSERT INTO streams (device_id, stream, hwm, max_seq, stored, duplicates, lost) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (device_id, stream) DO UPDATE SET hwm = excluded.hwm, max_seq = excluded.max_seq,
-           stored = excluded.stored, duplicates = excluded.duplicates, lost = excluded.lost`,
+      load: db.prepare(
+        'SELECT hwm, max_seq AS maxSeq, stored, duplicates, lost, outbox_id AS outboxId FROM streams WHERE device_id = ? AND stream = ?',
       ),
+      save: db.prepare(
+        `INSERT INTO streams (device_id, stream, hwm, max_seq, stored, duplicates, lost, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (device_id, stream) DO UPDATE SET hwm = excluded.hwm, max_seq = excluded.max_seq,
+           stored = excluded.stored, duplicates = excluded.duplicates, lost = excluded.lost, outbox_id = excluded.outbox_id`,
+      ),
+      archiveRows: db.prepare('UPDATE telemetry SET stream = ? WHERE device_id = ? AND stream = ?'),
       above: db.prepare('SELECT seq FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1000'),
       countRange: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? AND seq <= ?'),
       countAbove: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ?'),
@@ -107,8 +118,12 @@ export class Ingest {
       this.#db.transaction(() => {
         for (const { deviceId, stream, batch } of queue) {
           const key = `${deviceId}\u0000${stream}`;
-          const s = this.#state(deviceId, stream, key);
+          let s = this.#state(deviceId, stream, key);
           if (!snapshot.has(key)) snapshot.set(key, { ...s });
+          if (batch.outbox && batch.outbox !== s.outboxId) {
+            if (s.outboxId !== null && s.maxSeq > 0) s = this.#archive(deviceId, stream, key, s);
+            s.outboxId = batch.outbox;
+          }
           // Seqs below `low` will never come: skip them, counting those never stored as lost.
           if (batch.low - 1 > s.hwm) {
             const have = (this.#stmt.countRange.get(deviceId, stream, s.hwm, batch.low - 1) as { n: number }).n;
@@ -134,7 +149,7 @@ export class Ingest {
           a[stream] = s.hwm;
         }
         for (const [deviceId, stream, s] of touched.values()) {
-          this.#stmt.save.run(deviceId, stream, s.hwm, s.maxSeq, s.stored, s.duplicates, s.lost);
+          this.#stmt.save.run(deviceId, stream, s.hwm, s.maxSeq, s.stored, s.duplicates, s.lost, s.outboxId);
         }
       })();
     } catch (err) {
@@ -149,7 +164,7 @@ export class Ingest {
   }
 
   streamsOf(deviceId: string): StreamStatus[] {
-    const rows = this.#stmt.ofDevice.all(deviceId) as (StreamState & { stream: string })[];
+    const rows = this.#stmt.ofDevice.all(deviceId) as (Omit<StreamState, 'outboxId'> & { stream: string })[];
     return rows.map((r) => {
       const above = r.maxSeq > r.hwm ? (this.#stmt.countAbove.get(deviceId, r.stream, r.hwm) as { n: number }).n : 0;
       return { ...r, gaps: r.maxSeq - r.hwm - above };
@@ -178,9 +193,21 @@ export class Ingest {
   #state(deviceId: string, stream: string, key: string): StreamState {
     let s = this.#streams.get(key);
     if (!s) {
-      s = (this.#stmt.load.get(deviceId, stream) as StreamState | undefined) ?? { hwm: 0, maxSeq: 0, stored: 0, duplicates: 0, lost: 0 };
+      s = (this.#stmt.load.get(deviceId, stream) as StreamState | undefined) ?? fresh(null);
       this.#streams.set(key, s);
     }
+    return s;
+  }
+
+  /** The device has a new outbox: file the old one's records under `{stream}~{oldOutboxId}`. */
+  #archive(deviceId: string, stream: string, key: string, old: StreamState): StreamState {
+    const archived = `${stream}~${old.outboxId}`;
+    this.#stmt.archiveRows.run(archived, deviceId, stream);
+    this.#stmt.save.run(deviceId, archived, old.hwm, old.maxSeq, old.stored, old.duplicates, old.lost, old.outboxId);
+    this.#streams.delete(`${deviceId}\u0000${archived}`);
+    this.#metrics.inc('tabla_outbox_replaced_total');
+    const s = fresh(null);
+    this.#streams.set(key, s);
     return s;
   }
 }

@@ -186,6 +186,7 @@ export class FleetService {
     m.define('tabla_telemetry_duplicates_total', 'counter', 'Telemetry records received again and dropped.');
     m.define('tabla_ingest_errors_total', 'counter', 'Ingest transactions that failed (the devices resend).');
     m.define('tabla_stale_epoch_total', 'counter', 'Presence messages from an older session, ignored.');
+    m.define('tabla_outbox_replaced_total', 'counter', 'Streams whose device came back with a new outbox (new SD card); the old records were kept apart.');
     m.define('tabla_outbox_depth', 'gauge', 'Pending records in each device outbox, as last reported.');
     m.collect(() => {
       const counts = Object.fromEntries(PRESENCES.map((p) => [p, 0])) as Record<string, number>;

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../device/agent.js';
 import { FleetState, encode, topic } from '../protocols/index.js';
-import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, waitFor } from './helpers.js';
+import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
 
 const batch = (low: number, seqs: number[]) =>
   JSON.stringify({ v: 1, epoch: 1, low, records: seqs.map((seq) => ({ seq, ts: Date.now(), data: { seq } })) });
@@ -59,6 +59,39 @@ test("an agent holds its backlog while the fleet's retained state is offline, an
     assert.equal(storedSeqs(fleet, 'cnt-2', 'loops'), [1, 2, 3]);
   } finally {
     await fc.endAsync();
+    await agent.stop();
+    await fleet.stop();
+  }
+});
+
+test('a device back with a new outbox (new SD card, seqs from 1 again): new records stored, old ones kept apart, nothing taken for a duplicate', async () => {
+  const fleet = await startFleet();
+  const config = provision(fleet, 'bus-6', 'bus');
+  let agent = new Agent({ config, log: quiet });
+  try {
+    await agent.start();
+    for (const i of [1, 2, 3]) await agent.record('gps', { card: 'old', i });
+    await waitFor('old card drained', () => agent.outbox.depth() === 0);
+    const oldId = agent.outbox.id;
+    await agent.stop();
+
+    agent = new Agent({ config: { ...config, dataDir: tmpDir('tabla-bus-6-new-card-') }, log: quiet });
+    assert.is.not(agent.outbox.id, oldId, 'a new database is a new outbox');
+    await agent.start();
+    for (const i of [1, 2]) await agent.record('gps', { card: 'new', i });
+    await waitFor('new card drained', () => agent.outbox.depth() === 0);
+
+    const rows = (stream: string) =>
+      (fleet.db.prepare('SELECT seq, data FROM telemetry WHERE device_id = ? AND stream = ? ORDER BY seq').all('bus-6', stream) as { seq: number; data: string }[]).map(
+        (r) => [r.seq, JSON.parse(r.data).card],
+      );
+    assert.equal(rows('gps'), [[1, 'new'], [2, 'new']]);
+    assert.equal(rows(`gps~${oldId}`), [[1, 'old'], [2, 'old'], [3, 'old']]);
+    assert.is(fleet.metrics.get('tabla_telemetry_duplicates_total'), 0);
+    assert.is(fleet.metrics.get('tabla_outbox_replaced_total'), 1);
+    const streams = (await api(fleet, 'GET', '/api/devices/bus-6')).body.streams.map((x: { stream: string; hwm: number }) => [x.stream, x.hwm]);
+    assert.equal(streams, [['gps', 2], [`gps~${oldId}`, 3]]);
+  } finally {
     await agent.stop();
     await fleet.stop();
   }

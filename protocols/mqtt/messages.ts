@@ -81,12 +81,14 @@ export type TelemetryRecord = z.infer<typeof TelemetryRecord>;
 /**
  * A batch of one stream's records, in seq order. `low` is the lowest seq still pending in the
  * device's outbox for this stream: everything below it was acked or dropped (TTL, capacity), so
- * the fleet may move its high-water mark past seqs that will never come.
+ * the fleet may move its high-water mark past seqs that will never come. `outbox` names the outbox
+ * (a new SD card or a wiped agent makes a new one, whose seqs start again at 1).
  */
 export const TelemetryBatch = z
   .object({
     v,
     epoch,
+    outbox: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
     low: z.number().int().positive(),
     records: z.array(TelemetryRecord).min(1).max(MAX_BATCH_RECORDS),
   })
@@ -192,8 +194,8 @@ export interface RawRecord {
  * Encodes a telemetry batch from records whose data is already JSON, without parsing it again.
  * The result is exactly what `encode(TelemetryBatch, …)` would give for the parsed records.
  */
-export function encodeTelemetryBatch(epochValue: number, low: number, records: readonly RawRecord[]): string {
-  let s = `{"v":${CONTRACT_VERSION},"epoch":${epochValue},"low":${low},"records":[`;
+export function encodeTelemetryBatch(epochValue: number, low: number, records: readonly RawRecord[], outbox?: string): string {
+  let s = `{"v":${CONTRACT_VERSION},"epoch":${epochValue},${outbox ? `"outbox":${JSON.stringify(outbox)},` : ''}"low":${low},"records":[`;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     s += `${i ? ',' : ''}{"seq":${r.seq},"ts":${r.ts},"data":${r.data}}`;
