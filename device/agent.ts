@@ -193,20 +193,7 @@ export class Agent {
       onSession: (session: LinkSession) => {
         this.#session = session;
         this.#setStatus('link', 'degraded', 'waiting for the fleet');
-        const id = this.config.deviceId;
-        const birth: Birth = {
-          v: 1,
-          epoch: session.epoch,
-          ts: Date.now(),
-          role: this.config.role,
-          ...(this.config.site ? { site: this.config.site } : {}),
-          versions: { agent: AGENT_VERSION, node: process.version },
-          heartbeatS: this.#settings.heartbeatS,
-          configVersion: this.#settingsVersion,
-        };
-        void this.#publish(topic.birth(id), encode(Birth, birth));
-        this.#sendHeartbeat();
-        this.#startHeartbeat();
+        this.#announce(session.epoch);
       },
       onFleet: (online: boolean) => {
         if (online && this.#session) {
@@ -314,7 +301,7 @@ export class Agent {
       return { deviceId: this.config.deviceId };
     });
     this.commands.register('rebirth', () => {
-      if (this.#session) this.#linkHandlers().onSession(this.#session);
+      if (this.#session) this.#announce(this.#session.epoch);
       return { epoch: this.link.epoch };
     });
     this.commands.register('restart', () => {
@@ -329,6 +316,23 @@ export class Agent {
       this.log.level = level.data;
       return { level: level.data, previous };
     });
+  }
+
+  /** Birth, then a heartbeat at once and on the heartbeat interval. */
+  #announce(epoch: number): void {
+    const birth: Birth = {
+      v: 1,
+      epoch,
+      ts: Date.now(),
+      role: this.config.role,
+      ...(this.config.site ? { site: this.config.site } : {}),
+      versions: { agent: AGENT_VERSION, node: process.version },
+      heartbeatS: this.#settings.heartbeatS,
+      configVersion: this.#settingsVersion,
+    };
+    void this.#publish(topic.birth(this.config.deviceId), encode(Birth, birth));
+    this.#sendHeartbeat();
+    this.#startHeartbeat();
   }
 
   #sendHeartbeat(): void {

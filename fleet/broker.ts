@@ -23,8 +23,6 @@ export interface EmbeddedBrokerOptions {
   log: Logger;
 }
 
-const users = new WeakMap<Client, string>();
-
 function authError(message: string, returnCode: 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
@@ -34,6 +32,8 @@ export class EmbeddedBroker {
   #aedes: Aedes | null = null;
   #servers: net.Server[] = [];
   readonly #sockets = new Set<net.Socket>();
+  /** Who each authenticated client is (its username). */
+  readonly #users = new WeakMap<Client, string>();
   port = 0;
   tlsPort = 0;
 
@@ -49,7 +49,7 @@ export class EmbeddedBroker {
     const { registry, metrics, log, fleetPassword } = this.#options;
     const refuse = (kind: string, client: Client | null, detail: Record<string, unknown>) => {
       metrics.inc('tabla_broker_refusals_total', { kind });
-      log.warn(`refused ${kind}`, { client: client?.id, user: client ? users.get(client) : undefined, ...detail });
+      log.warn(`refused ${kind}`, { client: client?.id, user: client ? this.#users.get(client) : undefined, ...detail });
     };
     const fleetDigest = crypto.createHash('sha256').update(fleetPassword).digest();
     const aedes = await Aedes.createBroker({
@@ -66,13 +66,13 @@ export class EmbeddedBroker {
         if (user === FLEET_USERNAME) {
           const ok = crypto.timingSafeEqual(crypto.createHash('sha256').update(secret).digest(), fleetDigest);
           if (!ok) return fail('wrong password', 4);
-          users.set(client, user);
+          this.#users.set(client, user);
           return done(null, true);
         }
         registry.verify(user, secret).then(
           (ok) => {
             if (!ok) return fail('wrong password or unknown device', 4);
-            users.set(client, user);
+            this.#users.set(client, user);
             done(null, true);
           },
           (err: Error) => fail(`verification failed: ${err.message}`, 5),
@@ -80,7 +80,7 @@ export class EmbeddedBroker {
       },
       authorizePublish: (client, packet, callback) => {
         if (!client) return callback(null); // the broker's own publications
-        const user = users.get(client) ?? '';
+        const user = this.#users.get(client) ?? '';
         const decision = mayPublish(user, packet.topic);
         if (!decision.ok) {
           refuse('publish', client, { topic: packet.topic, reason: decision.reason });
@@ -93,7 +93,7 @@ export class EmbeddedBroker {
         callback(null);
       },
       authorizeSubscribe: (client, sub, callback) => {
-        const user = users.get(client) ?? '';
+        const user = this.#users.get(client) ?? '';
         const decision = maySubscribe(user, sub.topic);
         if (!decision.ok) {
           refuse('subscribe', client, { topic: sub.topic, reason: decision.reason });

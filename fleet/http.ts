@@ -90,7 +90,7 @@ export class HttpApi {
     const method = req.method ?? 'GET';
     if (p === '/healthz' && method === 'GET') {
       const ok = f.mqttConnected;
-      return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', mqtt: ok ? 'connected' : 'disconnected', uptimeS: Math.round((Date.now() - f.startedAt) / 1000), version: '0.1.0' });
+      return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', mqtt: ok ? 'connected' : 'disconnected', uptimeS: Math.round((Date.now() - f.startedAt) / 1000), version: f.version });
     }
     if (p === '/metrics' && method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });

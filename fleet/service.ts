@@ -80,6 +80,7 @@ export class FleetService {
   #http: HttpApi | null = null;
   #sweep: NodeJS.Timeout | null = null;
   readonly startedAt = Date.now();
+  readonly version = FLEET_VERSION;
   /** Last outbox depth each device reported in its heartbeat. */
   readonly outboxDepths = new Map<string, number>();
   mqttUrl = '';

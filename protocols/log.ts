@@ -23,7 +23,7 @@ export function createLogger(
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(level) > LEVELS.indexOf(root.level)) return;
     let line = `${new Date().toISOString()} ${level.padEnd(5)} ${scope}: ${msg}`;
-    if (fields) for (const [k, v] of Object.entries(fields)) line += ` ${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? 'undefined'}`;
+    if (fields) for (const [k, v] of Object.entries(fields)) line += ` ${k}=${JSON.stringify(v) ?? 'undefined'}`;
     sink(line);
   };
   return {

@@ -38,6 +38,10 @@ test('commands: ping succeeds, a repeated cmdId is answered but not run twice, u
     assert.equal(of(id.cmdId), ['succeeded']);
     assert.is(identified, 1, 'not executed twice');
 
+    const rebirth = fleet.issueCommand('bus-2', 'rebirth');
+    assert.is((await final(fleet, rebirth.cmdId)).status, 'succeeded');
+    assert.equal(agent.state().modules!.link, { status: 'ok' }, 'a rebirth does not leave the link looking degraded');
+
     const bogus = fleet.issueCommand('bus-2', 'self-destruct');
     const b = await final(fleet, bogus.cmdId);
     assert.is(b.status, 'rejected');

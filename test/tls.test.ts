@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from '../device/agent.js';
 import { freePort, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
@@ -12,13 +13,9 @@ function makeCerts() {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=Tabla test CA', '-keyout', f('ca.key'), '-out', f('ca.crt'));
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr'));
-  require_ext(f('ext.cnf'));
+  fs.writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f('ext.cnf'), '-out', f('server.crt'));
   return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
-}
-
-function require_ext(file: string) {
-  execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1\\n' > '${file}'`]);
 }
 
 test('agents can reach the embedded broker over TLS, verifying it against their CA', async () => {
