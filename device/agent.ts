@@ -3,14 +3,16 @@
  * config) and the role's modules, each with start()/stop() and its own status in the heartbeat.
  * A module that throws is marked failed and reported; it never takes the agent down.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { AgentConfig, CmdAck, DeviceSettings, Logger, ModuleStatus } from '../protocols/index.js';
+import type { AgentConfig, CmdAck, Clock, DeviceSettings, Logger, ModuleStatus } from '../protocols/index.js';
 import {
   Ack,
   Birth,
   CfgDesired,
   CfgReported,
+  ClockStepDetector,
   Content,
   DeviceSettings as DeviceSettingsSchema,
   LogLevel,
@@ -20,10 +22,13 @@ import {
   encode,
   formatIssues,
   parseTopic,
+  Session,
+  systemClock,
   topic,
 } from '../protocols/index.js';
 import { createBoardHealth } from '../hardware/board/health.js';
 import { CommandRejected, Commands } from './commands.js';
+import { readCrashCount } from './crash.js';
 import { Drainer } from './drain.js';
 import { Link, type LinkSession } from './link.js';
 import { Outbox } from './outbox.js';
@@ -56,7 +61,12 @@ export interface AgentOptions {
   onRestart?: () => void;
   /** Called on `identify` (a display flashes, a sign shows its id); the default only logs. */
   onIdentify?: () => Promise<void> | void;
+  /** Wall and monotonic time (tests step it). */
+  clock?: Clock;
 }
+
+/** How often the agent looks after itself (clock steps, a full disk healing); TTL expiry every 6th time. */
+const MAINTENANCE_MS = 10_000;
 
 export class Agent {
   readonly config: AgentConfig;
@@ -75,7 +85,12 @@ export class Agent {
   #settingsVersion: number;
   #session: LinkSession | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
-  #expiry: NodeJS.Timeout | null = null;
+  #maintenance: NodeJS.Timeout | null = null;
+  #ticks = 0;
+  readonly #clock: Clock;
+  readonly #steps: ClockStepDetector;
+  /** Uncaught exceptions that stopped this agent before (device/crash.ts), as of this start. */
+  readonly #crashes: number;
   #restartPending = false;
   /** Messages refused at this border (bad payloads), by reason kind. */
   refused = 0;
@@ -84,10 +99,14 @@ export class Agent {
     this.#options = options;
     this.config = options.config;
     this.log = options.log ?? createLogger(options.config.deviceId, { level: options.config.settings.logLevel });
+    this.#clock = options.clock ?? systemClock;
+    this.#steps = new ClockStepDetector(this.#clock);
+    this.#crashes = readCrashCount(options.config.dataDir).count;
     this.#db = openDatabase(path.join(this.config.dataDir, 'agent.db'), this.config.outbox.synchronous);
     this.store = new AgentStore(this.#db);
-    this.outbox = new Outbox(this.#db, { config: this.config.outbox });
-    this.drainer = new Drainer(this.outbox, this.config.outbox.drain);
+    const dataDir = this.config.dataDir;
+    this.outbox = new Outbox(this.#db, { config: this.config.outbox, clock: this.#clock, freeBytes: () => freeBytes(dataDir) });
+    this.drainer = new Drainer(this.outbox, this.config.outbox.drain, () => this.#clock.mono());
     this.commands = new Commands(this.store, this.log.child('cmd'));
     const applied = this.store.appliedSettings();
     this.#settings = applied?.settings ?? this.config.settings;
@@ -119,17 +138,14 @@ export class Agent {
         this.#moduleFailed(m.name, err);
       }
     }
-    this.#expiry = setInterval(() => {
-      const dropped = this.outbox.expire();
-      if (dropped) this.log.warn('outbox records expired', { dropped });
-    }, 60_000);
-    this.#expiry.unref();
+    this.#maintenance = setInterval(() => this.#maintain(), MAINTENANCE_MS);
+    this.#maintenance.unref();
     this.link.start();
     this.log.info('agent started', { role: this.config.role, depth: this.outbox.depth() });
   }
 
   async stop(): Promise<void> {
-    if (this.#expiry) clearInterval(this.#expiry);
+    if (this.#maintenance) clearInterval(this.#maintenance);
     this.#stopHeartbeat();
     for (const m of [...this.#modules].reverse()) {
       try {
@@ -151,15 +167,54 @@ export class Agent {
 
   /** What the heartbeat reports now. */
   state(status: 'online' | 'offline' = 'online'): State {
+    const trouble = this.outbox.trouble();
+    this.#setStatus('outbox', trouble ? 'degraded' : 'ok', trouble ?? undefined);
     return {
       v: 1,
       epoch: this.link.epoch || 1,
-      ts: Date.now(),
+      ts: this.#clock.now(),
       status,
       health: this.#health.read(),
       outbox: this.outbox.stats(),
       modules: Object.fromEntries(this.#status),
+      ...(this.#steps.steps ? { clock: { steps: this.#steps.steps, lastStepMs: this.#steps.lastStepMs } } : {}),
+      ...(this.#crashes ? { crashes: this.#crashes } : {}),
     };
+  }
+
+  /**
+   * Every MAINTENANCE_MS: a wall-clock step is logged and counted (ages run on the outbox clock,
+   * so nothing expires by it); every minute, records past their TTL go; a full disk that healed
+   * shows in the next heartbeat. Each step on its own: one failing does not stop the others.
+   */
+  #maintain(): void {
+    this.#guarded('clock watch', () => {
+      const step = this.#steps.sample();
+      if (step) this.log.warn('wall clock stepped', { stepMs: step, steps: this.#steps.steps });
+    });
+    if (this.#ticks++ % 6 === 0) {
+      this.#guarded('expiry', () => {
+        const dropped = this.outbox.expire();
+        if (dropped) this.log.warn('outbox records expired', { dropped });
+      });
+    }
+    this.#guarded('outbox', () => {
+      const before = this.#status.get('outbox')?.status;
+      const trouble = this.outbox.trouble();
+      if (trouble) this.outbox.recover();
+      const now = this.outbox.trouble();
+      if (now && before !== 'degraded') this.log.error('outbox degraded', { error: now });
+      if (!now && before === 'degraded') this.log.info('outbox writes again');
+      this.#setStatus('outbox', now ? 'degraded' : 'ok', now ?? undefined);
+    });
+  }
+
+  #guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.log.error(`${what} failed`, { error: (err as Error).message, stack: (err as Error).stack });
+    }
   }
 
   #context(name: string): AgentContext {
@@ -246,6 +301,17 @@ export class Agent {
         this.#applyDesired(desired.value);
         return;
       }
+      case 'session': {
+        const session = decode(Session, payload);
+        if (!session.ok) return this.#refuse(topicName, session.reason);
+        const { refusedEpoch, epochFloor } = session.value;
+        // Only about this session: a late answer to an older one changes nothing.
+        if (refusedEpoch !== this.link.epoch || epochFloor < refusedEpoch) return;
+        this.log.warn('the fleet knows newer sessions of this device (a new SD card?): continuing above them', { epoch: refusedEpoch, floor: epochFloor });
+        this.store.raiseEpoch(epochFloor);
+        this.link.renew();
+        return;
+      }
       case 'content': {
         const content = decode(Content, payload);
         if (!content.ok) return this.#refuse(topicName, content.reason);
@@ -284,7 +350,14 @@ export class Agent {
       return report({ rejected: { version: desired.version, error } });
     }
     const heartbeatChanged = parsed.data.heartbeatS !== this.#settings.heartbeatS;
-    this.store.saveSettings(desired.version, parsed.data);
+    try {
+      this.store.saveSettings(desired.version, parsed.data);
+    } catch (err) {
+      // Not stored, so not applied (a restart would lose it): the fleet sees why and resends on the next birth.
+      const error = `cannot store it: ${(err as Error).message}`;
+      this.log.warn('desired config not applied', { version: desired.version, error });
+      return report({ rejected: { version: desired.version, error } });
+    }
     this.#settings = parsed.data;
     this.#settingsVersion = desired.version;
     this.log.level = parsed.data.logLevel;
@@ -348,5 +421,14 @@ export class Agent {
   #stopHeartbeat(): void {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
+  }
+}
+
+function freeBytes(dir: string): number | null {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
   }
 }

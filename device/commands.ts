@@ -50,14 +50,26 @@ export class Commands {
       ts: this.#now(),
       ...extra,
     });
-    const seen = this.#store.commandSeen(cmd.cmdId, verb, this.#now());
+    let seen: ReturnType<AgentStore['commandSeen']>;
+    try {
+      seen = this.#store.commandSeen(cmd.cmdId, verb, this.#now());
+    } catch (err) {
+      // Without a record of it, running it could run it twice: answer, do not run.
+      this.#log.warn('command not recorded, so not run', { verb, cmdId: cmd.cmdId, error: (err as Error).message });
+      await reply(ack('failed', { error: `cannot record the command on the device: ${(err as Error).message}` }));
+      return;
+    }
     if (seen) {
       this.#log.info('repeated command answered, not executed', { verb, cmdId: cmd.cmdId });
       await reply(seen.outcome ?? ack('received'));
       return;
     }
     const finish = async (outcome: CmdAck) => {
-      this.#store.commandDone(cmd.cmdId, outcome);
+      try {
+        this.#store.commandDone(cmd.cmdId, outcome);
+      } catch (err) {
+        this.#log.warn('command outcome not recorded', { verb, cmdId: cmd.cmdId, error: (err as Error).message });
+      }
       await reply(outcome);
     };
     if (cmd.expiresAt < this.#now()) return finish(ack('rejected', { error: 'expired before it arrived' }));

@@ -23,7 +23,11 @@ export function parseAgentConfig(json: unknown, file = '<config>'): AgentConfig 
   return parsed.data;
 }
 
-/** Loads a config file; `dataDir` and `mqtt.caFile` are resolved relative to the file. */
+/**
+ * Loads a config file; `dataDir` and `mqtt.caFile` are resolved relative to the file. The paths are
+ * checked here, not at first use: a CA file the agent cannot read, or a data directory it cannot
+ * write, is the technician's to fix (exit 2), not a crash for systemd to restart every 2 s.
+ */
 export function loadAgentConfig(file: string): AgentConfig {
   let text: string;
   try {
@@ -41,5 +45,51 @@ export function loadAgentConfig(file: string): AgentConfig {
   const dir = path.dirname(path.resolve(file));
   config.dataDir = path.resolve(dir, config.dataDir);
   if (config.mqtt.caFile) config.mqtt.caFile = path.resolve(dir, config.mqtt.caFile);
+  const caProblem = config.mqtt.caFile ? unreadableFile(config.mqtt.caFile) : null;
+  if (caProblem) throw new ConfigError(file, `invalid config mqtt.caFile: ${caProblem}`);
+  const dirProblem = unwritableDirectory(config.dataDir);
+  if (dirProblem) throw new ConfigError(file, `invalid config dataDir: ${dirProblem}`);
   return config;
+}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
+/** Why `file` cannot be read as a file, or null if it can (opened for real, as the link will at connect time). */
+function unreadableFile(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    return `cannot read ${file} (${errorCode(err)})`;
+  }
+  try {
+    return fs.fstatSync(fd).isFile() ? null : `${file} is not a file`;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Why `dir` cannot hold the agent's state, or null if it can; creates it when missing. */
+function unwritableDirectory(dir: string): string | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') return `cannot use ${dir} (${errorCode(err)})`;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      stat = fs.statSync(dir);
+    } catch (err2) {
+      return `cannot create ${dir} (${errorCode(err2)})`;
+    }
+  }
+  if (!stat.isDirectory()) return stat.isFile() ? `${dir} is a file, not a directory` : `${dir} is not a directory`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (err) {
+    return `${dir} is not writable by this process (${errorCode(err)})`;
+  }
+  return null;
 }

@@ -102,8 +102,25 @@ export class Link {
     this.#client?.stream?.destroy();
   }
 
+  /** Ends this session now and connects again soon, with a fresh epoch (the fleet asked for one above its floor). */
+  renew(): void {
+    this.#attempt = 0;
+    this.kill();
+  }
+
   #connect(): void {
     if (this.#stopped) return;
+    try {
+      this.#open();
+    } catch (err) {
+      // Nothing of ours may escape a timer: log, back off, try again.
+      this.#log.error('cannot connect', { error: (err as Error).message });
+      this.#client = null;
+      this.#scheduleRetry();
+    }
+  }
+
+  #open(): void {
     const { deviceId, mqtt: m } = this.#config;
     const epoch = this.#nextEpoch();
     const will = encode(State, { v: 1, epoch, ts: Date.now(), status: 'offline' });

@@ -3,10 +3,13 @@
  *
  * Runs one edge agent until SIGINT/SIGTERM. Exit codes: 0 stopped, 1 failure, 2 usage or config error.
  * A `restart` command exits with 0 after acknowledging; the systemd unit restarts it (Restart=always).
+ * An uncaught exception is logged with its stack, counted in `<dataDir>/crashes.json` and exits 1.
  */
 import { parseArgs } from 'node:util';
+import { createLogger } from '../protocols/index.js';
 import { Agent } from './agent.js';
 import { ConfigError, loadAgentConfig } from './config.js';
+import { exitOnCrash } from './crash.js';
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`tabla-agent: ${message}\n`);
@@ -35,9 +38,13 @@ try {
   throw err;
 }
 
+const log = createLogger(config.deviceId, { level: config.settings.logLevel });
+exitOnCrash({ log, dataDir: config.dataDir });
+
 let stopping = false;
 const agent = new Agent({
   config,
+  log,
   onRestart: () => void shutdown('restart command'),
 });
 
@@ -54,3 +61,10 @@ async function shutdown(why: string): Promise<void> {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 await agent.start();
+
+// Test hook (test/startup-errors.test.ts): an uncaught exception from a timer, to pin the crash path.
+if (process.env.TABLA_TEST_CRASH_AFTER_MS) {
+  setTimeout(() => {
+    throw new Error('test crash (TABLA_TEST_CRASH_AFTER_MS)');
+  }, Number(process.env.TABLA_TEST_CRASH_AFTER_MS));
+}

@@ -10,11 +10,16 @@
  *   An ack takes effect at once in memory; its DELETE rides along with the next append's commit (or
  *   goes alone after `ackCommitDelayMs`), which saves a commit, and SD writes, per ack. A crash in
  *   between only means resending rows the fleet already has, which it counts as duplicates.
+ * - Ages and TTLs run on the outbox's own clock (outbox-clock.ts), never on a wall clock that steps.
+ * - A full disk refuses appends (drop-oldest streams make room by dropping their oldest rows; the
+ *   rest reject), keeps acks and drains going where SQLite can, and heals by itself when space is
+ *   back. No method throws a storage error to a timer.
  */
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { OutboxConfig, OutboxStats, RawRecord, StreamPolicy } from '../protocols/index.js';
-import { StreamPolicy as StreamPolicySchema } from '../protocols/index.js';
+import type { Clock, OutboxConfig, OutboxStats, RawRecord, StreamPolicy } from '../protocols/index.js';
+import { StreamPolicy as StreamPolicySchema, systemClock } from '../protocols/index.js';
+import { OutboxClock } from './outbox-clock.js';
 
 export class OutboxFullError extends Error {
   constructor(readonly stream: string, readonly capacity: number) {
@@ -22,6 +27,29 @@ export class OutboxFullError extends Error {
     this.name = 'OutboxFullError';
   }
 }
+
+/** An append refused because the disk (or SQLite's storage) cannot take it now. */
+export class OutboxStorageError extends Error {
+  constructor(readonly stream: string, override readonly cause: Error) {
+    super(`outbox stream ${stream}: record refused, ${storageTrouble(cause)}`);
+    this.name = 'OutboxStorageError';
+  }
+}
+
+/** SQLite errors of the storage itself (full, I/O, read-only), as opposed to a bug of ours. */
+export function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|NOMEM|CORRUPT)/.test(code);
+}
+
+/** `disk full`, or the storage error in a few words. */
+export function storageTrouble(err: Error): string {
+  const code = (err as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_FULL') ? 'disk full' : `storage error (${code || err.message})`;
+}
+
+/** Free bytes below which a full disk is not taken as healed. */
+const HEALED_FREE_BYTES = 256 * 1024;
 
 interface Queued {
   stream: string;
@@ -44,7 +72,12 @@ interface StreamState {
 
 export interface OutboxOptions {
   config: OutboxConfig;
+  /** Wall clock for record timestamps, monotonic for ages (default: the system's). */
+  clock?: Clock;
+  /** Shorthand for tests and simulations: one function for both clocks. */
   now?: () => number;
+  /** Free bytes where the database lives (statfs), to tell a full disk has healed. */
+  freeBytes?: () => number | null;
 }
 
 const SCHEMA = `
@@ -61,6 +94,7 @@ CREATE TABLE IF NOT EXISTS outbox_pending (
   seq    INTEGER NOT NULL,
   ts     INTEGER NOT NULL,
   data   TEXT NOT NULL,
+  at     INTEGER,
   PRIMARY KEY (stream, seq)
 ) WITHOUT ROWID;
 `;
@@ -71,7 +105,13 @@ export class Outbox {
   readonly #db: Database.Database;
   readonly #config: OutboxConfig;
   readonly #now: () => number;
+  readonly #clock: OutboxClock;
+  readonly #freeBytes: () => number | null;
   readonly #streams = new Map<string, StreamState>();
+  /** Set while the storage refuses writes (disk full, I/O errors); cleared when a write goes through again. */
+  #trouble: Error | null = null;
+  /** Storage failures since start (appends refused, ack deletes postponed, expiries skipped). */
+  storageErrors = 0;
   #queue: Queued[] = [];
   #timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
   #ackTimer: NodeJS.Timeout | null = null;
@@ -81,8 +121,15 @@ export class Outbox {
   constructor(db: Database.Database, options: OutboxOptions) {
     this.#db = db;
     this.#config = options.config;
-    this.#now = options.now ?? Date.now;
+    const clock: Clock = options.clock ?? (options.now ? { now: options.now, mono: options.now } : systemClock);
+    this.#now = () => clock.now();
+    this.#freeBytes = options.freeBytes ?? (() => null);
     db.exec(SCHEMA);
+    // Databases from before the outbox clock: their rows age from their timestamps.
+    if (!(db.prepare('SELECT name FROM pragma_table_info(?)').all('outbox_pending') as { name: string }[]).some((c) => c.name === 'at')) {
+      db.exec('ALTER TABLE outbox_pending ADD COLUMN at INTEGER');
+    }
+    this.#clock = new OutboxClock(db, clock);
     this.id = db.transaction(() => {
       const row = db.prepare('SELECT id FROM outbox_identity').get() as { id: string } | undefined;
       if (row) return row.id;
@@ -91,7 +138,7 @@ export class Outbox {
       return id;
     })();
     this.#stmt = {
-      insert: db.prepare('INSERT INTO outbox_pending (stream, seq, ts, data) VALUES (?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO outbox_pending (stream, seq, ts, data, at) VALUES (?, ?, ?, ?, ?)'),
       saveStream: db.prepare(
         'INSERT INTO outbox_streams (stream, next_seq, dropped) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET next_seq = excluded.next_seq, dropped = excluded.dropped',
       ),
@@ -100,9 +147,11 @@ export class Outbox {
       ),
       ack: db.prepare('DELETE FROM outbox_pending WHERE stream = ? AND seq <= ?'),
       countRange: db.prepare('SELECT count(*) AS n FROM outbox_pending WHERE stream = ? AND seq > ? AND seq <= ?'),
-      expire: db.prepare('DELETE FROM outbox_pending WHERE stream = ? AND ts < ?'),
+      // `at` is on the outbox clock; rows from before it (at NULL) age by their timestamp, mapped onto it.
+      expire: db.prepare('DELETE FROM outbox_pending WHERE stream = ? AND coalesce(at, ts + ?) < ?'),
       after: db.prepare('SELECT seq, ts, data FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?'),
-      lowest: db.prepare('SELECT seq, ts FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT 1'),
+      lowest: db.prepare('SELECT seq FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT 1'),
+      oldest: db.prepare('SELECT coalesce(at, ts + ?) AS at FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT 1'),
     };
     for (const row of db.prepare('SELECT stream, next_seq, dropped FROM outbox_streams').all() as {
       stream: string;
@@ -126,14 +175,23 @@ export class Outbox {
 
   /** Queues a record; resolves with its seq once committed, rejects if its stream refuses it. */
   append(stream: string, data: unknown, ts: number = this.#now()): Promise<number> {
-    const json = JSON.stringify(data ?? null);
+    let json: string;
+    try {
+      json = JSON.stringify(data ?? null);
+    } catch (err) {
+      return Promise.reject(new Error(`outbox stream ${stream}: record is not JSON (${(err as Error).message})`));
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ stream, ts, data: json, resolve, reject });
       this.#schedule();
     });
   }
 
-  /** Commits everything queued now, with the deletes of acks received since, in one transaction. */
+  /**
+   * Commits everything queued now, with the deletes of acks received since, in one transaction.
+   * Never throws: a storage failure rejects the appends (or, for drop-oldest streams on a full
+   * disk, makes room by dropping their oldest rows) and marks the outbox in trouble.
+   */
   flush(): void {
     if (this.#timer) {
       if (this.#config.commitIntervalMs > 0) clearTimeout(this.#timer as NodeJS.Timeout);
@@ -142,49 +200,95 @@ export class Outbox {
     }
     const batch = this.#queue;
     if (batch.length === 0) {
-      if (this.#ackTimer) this.#db.transaction(() => this.#applyAcks())();
+      if (this.#ackTimer) this.#transact('ack deletes', () => this.#applyAcks());
       return;
     }
     this.#queue = [];
-    const outcomes: { q: Queued; seq?: number; err?: Error }[] = [];
-    const before = new Map([...this.#streams].map(([k, s]) => [k, { ...s }]));
-    try {
-      this.#db.transaction(() => {
-        this.#applyAcks();
-        const touched = new Set<string>();
-        for (const q of batch) {
-          const s = this.#stream(q.stream);
-          const policy = this.policy(q.stream);
-          if (s.pending >= policy.capacity) {
-            if (policy.whenFull === 'reject-new') {
-              outcomes.push({ q, err: new OutboxFullError(q.stream, policy.capacity) });
-              continue;
-            }
-            const excess = s.pending - policy.capacity + 1;
-            const removed = this.#stmt.dropOldest.run(q.stream, q.stream, excess).changes;
-            s.pending -= removed;
-            s.dropped += removed;
-          }
-          const seq = s.nextSeq++;
-          this.#stmt.insert.run(q.stream, seq, q.ts, q.data);
-          s.pending++;
-          touched.add(q.stream);
-          outcomes.push({ q, seq });
-        }
-        for (const name of touched) {
-          const s = this.#streams.get(name)!;
-          this.#stmt.saveStream.run(name, s.nextSeq, s.dropped);
-        }
-      })();
-    } catch (err) {
-      // Nothing of this batch was committed: restore the counters and fail every append.
-      this.#streams.clear();
-      for (const [k, s] of before) this.#streams.set(k, s);
-      for (const q of batch) q.reject(err as Error);
-      return;
+    let outcomes = this.#transact('append', () => this.#insert(batch, false));
+    if (outcomes instanceof Error && isStorageError(outcomes)) {
+      const cause = outcomes;
+      // Room may still be had by dropping what a drop-oldest stream would drop anyway.
+      const second = this.#transact('append (making room)', () => this.#insert(batch, true));
+      outcomes = second instanceof Error ? batch.map((q) => ({ q, err: new OutboxStorageError(q.stream, cause) })) : second;
+    } else if (outcomes instanceof Error) {
+      const cause = outcomes;
+      outcomes = batch.map((q) => ({ q, err: cause }));
     }
     for (const o of outcomes) (o.err ? o.q.reject(o.err) : o.q.resolve(o.seq!));
     if (outcomes.some((o) => o.seq !== undefined)) for (const l of this.#listeners) l();
+  }
+
+  /** The inserts of one flush; inside a transaction. `makeRoom`: the disk is full, drop to insert. */
+  #insert(batch: Queued[], makeRoom: boolean): { q: Queued; seq?: number; err?: Error }[] {
+    const outcomes: { q: Queued; seq?: number; err?: Error }[] = [];
+    this.#applyAcks();
+    const touched = new Set<string>();
+    const at = this.#clock.now();
+    for (const q of batch) {
+      const s = this.#stream(q.stream);
+      const policy = this.policy(q.stream);
+      const full = s.pending >= policy.capacity;
+      if ((full || makeRoom) && policy.whenFull === 'reject-new') {
+        outcomes.push({ q, err: full ? new OutboxFullError(q.stream, policy.capacity) : new OutboxStorageError(q.stream, this.#trouble!) });
+        continue;
+      }
+      if (full || (makeRoom && s.pending > 0)) {
+        const excess = makeRoom ? 1 : s.pending - policy.capacity + 1;
+        const removed = this.#stmt.dropOldest.run(q.stream, q.stream, excess).changes;
+        s.pending -= removed;
+        s.dropped += removed;
+      }
+      const seq = s.nextSeq++;
+      this.#stmt.insert.run(q.stream, seq, q.ts, q.data, at);
+      s.pending++;
+      touched.add(q.stream);
+      outcomes.push({ q, seq });
+    }
+    for (const name of touched) {
+      const s = this.#streams.get(name)!;
+      this.#stmt.saveStream.run(name, s.nextSeq, s.dropped);
+    }
+    return outcomes;
+  }
+
+  /**
+   * Runs `work` in one transaction. On failure nothing of it happened: the counters are restored,
+   * a storage failure marks the outbox in trouble, and the error is returned, never thrown.
+   */
+  #transact<T>(what: string, work: () => T): T | Error {
+    const before = new Map([...this.#streams].map(([k, s]) => [k, { ...s }]));
+    const hadAckTimer = this.#ackTimer !== null;
+    try {
+      const result = this.#db.transaction(work)();
+      if (this.#trouble && (what !== 'append (making room)' && this.#healed())) this.#trouble = null;
+      return result;
+    } catch (err) {
+      this.#streams.clear();
+      for (const [k, s] of before) this.#streams.set(k, s);
+      if (isStorageError(err)) {
+        this.#trouble = err as Error;
+        this.storageErrors++;
+      }
+      // Acks not yet deleted stay pending in memory: try again later.
+      if (hadAckTimer || [...this.#streams.values()].some((s) => s.acked > s.deleted)) this.#armAckTimer();
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  /** Whether the disk has room again (when we can tell; otherwise a write that went through says so). */
+  #healed(): boolean {
+    const free = this.#freeBytes();
+    return free === null || free >= HEALED_FREE_BYTES;
+  }
+
+  /** While in trouble: a small write (pending ack deletes, the clock); it clears the trouble if it goes through with room to spare. */
+  recover(): void {
+    if (this.#trouble) this.#transact('recovery', () => (this.#applyAcks(), this.#clock.save()));
+  }
+
+  /** `null` while the storage takes writes; otherwise what is wrong (`disk full`, …). */
+  trouble(): string | null {
+    return this.#trouble ? storageTrouble(this.#trouble) : null;
   }
 
   /** Called after every commit that added records (the link drains on it). */
@@ -221,21 +325,23 @@ export class Outbox {
     const done = (this.#stmt.countRange.get(stream, s.acked, hwm) as { n: number }).n;
     s.acked = hwm;
     s.pending -= done;
-    if (!this.#ackTimer) {
-      this.#ackTimer = setTimeout(() => this.#db.open && this.flush(), this.#config.ackCommitDelayMs);
-      this.#ackTimer.unref();
-    }
+    this.#armAckTimer();
     return done;
   }
 
-  /** Drops records past their stream's TTL. Returns rows dropped. */
-  expire(now: number = this.#now()): number {
+  /**
+   * Drops records past their stream's TTL, by the outbox clock; saves that clock. Returns rows
+   * dropped (0 when the storage refused: they are dropped on a later try).
+   */
+  expire(): number {
     let total = 0;
-    const expire = this.#db.transaction(() => {
+    const now = this.#clock.now();
+    const wallToClock = now - this.#now();
+    const result = this.#transact('expiry', () => {
       this.#applyAcks(); // acked rows are not the fleet's loss
       for (const [name, s] of this.#streams) {
         if (s.pending === 0) continue;
-        const removed = this.#stmt.expire.run(name, now - this.policy(name).ttlS * 1000).changes;
+        const removed = this.#stmt.expire.run(name, wallToClock, now - this.policy(name).ttlS * 1000).changes;
         if (removed > 0) {
           s.pending -= removed;
           s.dropped += removed;
@@ -243,9 +349,9 @@ export class Outbox {
           total += removed;
         }
       }
+      this.#clock.save();
     });
-    expire();
-    return total;
+    return result instanceof Error ? 0 : total;
   }
 
   depth(): number {
@@ -254,14 +360,16 @@ export class Outbox {
     return n;
   }
 
-  stats(now: number = this.#now()): OutboxStats {
+  stats(): OutboxStats {
+    const now = this.#clock.now();
+    const wallToClock = now - this.#now();
     let oldest: number | null = null;
     let dropped = 0;
     for (const [name, s] of this.#streams) {
       dropped += s.dropped;
       if (s.pending === 0) continue;
-      const row = this.#stmt.lowest.get(name, s.acked) as { ts: number } | undefined;
-      if (row && (oldest === null || row.ts < oldest)) oldest = row.ts;
+      const row = this.#stmt.oldest.get(wallToClock, name, s.acked) as { at: number } | undefined;
+      if (row && (oldest === null || row.at < oldest)) oldest = row.at;
     }
     return { depth: this.depth(), oldestAgeS: oldest === null ? null : Math.max(0, (now - oldest) / 1000), dropped };
   }
@@ -269,6 +377,10 @@ export class Outbox {
   /** Commits what is queued and stops scheduling. The database stays open (its owner closes it). */
   close(): void {
     this.flush();
+    if (this.#ackTimer) this.#transact('ack deletes', () => this.#applyAcks());
+    if (this.#ackTimer) clearTimeout(this.#ackTimer);
+    this.#ackTimer = null;
+    this.#transact('clock', () => this.#clock.save());
     this.#listeners.clear();
   }
 
@@ -282,6 +394,15 @@ export class Outbox {
         s.deleted = s.acked;
       }
     }
+  }
+
+  /** The deletes of acks go with the next commit, or alone after `ackCommitDelayMs`. */
+  #armAckTimer(): void {
+    if (this.#ackTimer) return;
+    this.#ackTimer = setTimeout(() => {
+      if (this.#db.open) this.flush();
+    }, this.#config.ackCommitDelayMs);
+    this.#ackTimer.unref();
   }
 
   #stream(name: string): StreamState {

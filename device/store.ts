@@ -42,14 +42,40 @@ export class AgentStore {
     db.exec(SCHEMA);
   }
 
-  /** Raises and returns the session epoch; called once per connect, before the will is set. */
+  /** The last epoch handed out, in memory too: a full disk must not stop the agent connecting. */
+  #epoch: number | null = null;
+
+  /**
+   * Raises and returns the session epoch; called once per connect, before the will is set.
+   * If the disk refuses the write, the epoch still rises in memory (and the fleet's epoch floor
+   * puts it right after a restart), so the agent connects and drains all the same.
+   */
   nextEpoch(): number {
-    return this.db.transaction(() => {
+    const next = this.#storedEpoch() + 1;
+    this.#saveEpoch(next);
+    return next;
+  }
+
+  /** The fleet has seen sessions up to `floor` (this card is newer than its epochs): continue above it. */
+  raiseEpoch(floor: number): void {
+    if (floor > this.#storedEpoch()) this.#saveEpoch(floor);
+  }
+
+  #storedEpoch(): number {
+    if (this.#epoch === null) {
       const row = this.db.prepare("SELECT value FROM agent_meta WHERE key = 'epoch'").get() as { value: string } | undefined;
-      const next = (row ? Number(row.value) : 0) + 1;
-      this.db.prepare("INSERT OR REPLACE INTO agent_meta (key, value) VALUES ('epoch', ?)").run(String(next));
-      return next;
-    })();
+      this.#epoch = row ? Number(row.value) : 0;
+    }
+    return this.#epoch;
+  }
+
+  #saveEpoch(epoch: number): void {
+    this.#epoch = epoch;
+    try {
+      this.db.prepare("INSERT OR REPLACE INTO agent_meta (key, value) VALUES ('epoch', ?)").run(String(epoch));
+    } catch {
+      // kept in memory; the caller's status shows the storage trouble
+    }
   }
 
   /**
@@ -61,9 +87,11 @@ export class AgentStore {
       | { outcome: string | null }
       | undefined;
     if (row) return { outcome: row.outcome ? (JSON.parse(row.outcome) as CmdAck) : null };
-    this.db.prepare('INSERT INTO agent_commands (cmd_id, verb, received) VALUES (?, ?, ?)').run(cmdId, verb, now);
-    // Keep the memory of commands bounded: a week is far longer than any command's expiry.
-    this.db.prepare('DELETE FROM agent_commands WHERE received < ?').run(now - 7 * 24 * 3600 * 1000);
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO agent_commands (cmd_id, verb, received) VALUES (?, ?, ?)').run(cmdId, verb, now);
+      // Keep the memory of commands bounded: a week is far longer than any command's expiry.
+      this.db.prepare('DELETE FROM agent_commands WHERE received < ?').run(now - 7 * 24 * 3600 * 1000);
+    })();
     return null;
   }
 

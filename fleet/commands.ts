@@ -6,8 +6,8 @@
  */
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { CmdAck, Command } from '../protocols/index.js';
-import { NAME_PATTERN } from '../protocols/index.js';
+import type { CmdAck } from '../protocols/index.js';
+import { Command, NAME_PATTERN, PayloadInvalid, encode } from '../protocols/index.js';
 
 export const FINAL_STATUSES = ['succeeded', 'failed', 'rejected', 'expired'] as const;
 export type CommandStatus = 'queued' | 'received' | (typeof FINAL_STATUSES)[number];
@@ -53,13 +53,23 @@ export class CommandBook {
   issue(deviceId: string, verb: string, args: Record<string, unknown> = {}, ttlS = DEFAULT_COMMAND_TTL_S): CommandRecord {
     if (!NAME_PATTERN.test(verb)) throw new Error(`verb "${verb}": lower-case letters, digits and dashes`);
     const now = this.#now();
-    const cmdId = crypto.randomUUID();
+    const c: CommandRecord = {
+      cmdId: crypto.randomUUID(),
+      deviceId,
+      verb,
+      args,
+      issuedAt: now,
+      expiresAt: now + ttlS * 1000,
+      status: 'queued',
+      updatedAt: now,
+    };
+    this.payload(c); // refused here, before it is stored, rather than at every delivery
     this.#db
       .prepare(
         'INSERT INTO commands (cmd_id, device_id, verb, args, issued_at, expires_at, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(cmdId, deviceId, verb, JSON.stringify(args), now, now + ttlS * 1000, 'queued', now);
-    return this.get(cmdId)!;
+      .run(c.cmdId, deviceId, verb, JSON.stringify(args), now, c.expiresAt, 'queued', now);
+    return this.get(c.cmdId)!;
   }
 
   get(cmdId: string): CommandRecord | null {
@@ -87,6 +97,12 @@ export class CommandBook {
     return { v: 1, cmdId: c.cmdId, issuedAt: c.issuedAt, expiresAt: c.expiresAt, args: c.args };
   }
 
+  /** The cmd/{verb} payload of a command; throws PayloadTooLarge or PayloadInvalid (see `encode`). */
+  payload(c: CommandRecord): string {
+    if (!NAME_PATTERN.test(c.verb)) throw new PayloadInvalid('command', `verb "${c.verb}": lower-case letters, digits and dashes`);
+    return encode(Command, this.toWire(c), 'command');
+  }
+
   /** Applies a cmd-ack from the device that owns the command. Final states never change again. */
   acknowledge(deviceId: string, ack: CmdAck): CommandRecord | null {
     const c = this.get(ack.cmdId);
@@ -101,6 +117,16 @@ export class CommandBook {
     return updated;
   }
 
+  /** Ends a command the fleet itself cannot deliver (it can never be sent): final `failed`. */
+  fail(cmdId: string, error: string): CommandRecord | null {
+    const c = this.get(cmdId);
+    if (!c || (FINAL_STATUSES as readonly string[]).includes(c.status)) return c;
+    this.#db.prepare("UPDATE commands SET status = 'failed', updated_at = ?, error = ? WHERE cmd_id = ?").run(this.#now(), error, cmdId);
+    const updated = this.get(cmdId)!;
+    for (const l of this.#listeners) l(updated);
+    return updated;
+  }
+
   /** Marks commands past their expiry that never finished. Returns how many. */
   expire(): number {
     const now = this.#now();
@@ -111,6 +137,16 @@ export class CommandBook {
     this.#db.prepare("UPDATE commands SET status = 'expired', updated_at = ? WHERE status IN ('queued', 'received') AND expires_at < ?").run(now, now);
     for (const r of rows) for (const l of this.#listeners) l({ ...toRecord(r), status: 'expired', updatedAt: now });
     return rows.length;
+  }
+
+  /**
+   * The wall clock stepped by `deltaMs`: commands still waiting keep the lifetime they were given
+   * (expiry instants move with the step). Returns how many moved.
+   */
+  shiftPending(deltaMs: number): number {
+    return this.#db
+      .prepare("UPDATE commands SET issued_at = issued_at + ?, expires_at = expires_at + ? WHERE status IN ('queued', 'received')")
+      .run(deltaMs, deltaMs).changes;
   }
 
   onChange(listener: (c: CommandRecord) => void): () => void {

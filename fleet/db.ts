@@ -67,6 +67,17 @@ const MIGRATIONS: string[] = [
   `,
   // The device outbox a stream's seqs come from: a new one (new SD card) starts again at 1.
   `ALTER TABLE streams ADD COLUMN outbox_id TEXT;`,
+  // Telemetry batches that failed to store on their own (not acked; kept for a look).
+  `CREATE TABLE ingest_parked (
+    id        INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    stream    TEXT NOT NULL,
+    first_seq INTEGER,
+    last_seq  INTEGER,
+    parked_at INTEGER NOT NULL,
+    error     TEXT NOT NULL,
+    batch     TEXT
+  );`,
 ];
 
 export function openFleetDatabase(dataDir: string): Database.Database {

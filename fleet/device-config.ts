@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { CfgReported, DeviceSettings } from '../protocols/index.js';
-import { DeviceSettings as DeviceSettingsSchema, formatIssues } from '../protocols/index.js';
+import { CfgDesired, DeviceSettings as DeviceSettingsSchema, encode, formatIssues } from '../protocols/index.js';
 
 export interface DeviceConfigRecord {
   desiredVersion: number;
@@ -16,6 +16,7 @@ export interface DeviceConfigRecord {
 }
 
 export class ConfigInvalid extends Error {}
+
 
 export class DeviceConfigs {
   readonly #db: Database.Database;
@@ -44,6 +45,7 @@ export class DeviceConfigs {
     if (!parsed.success) throw new ConfigInvalid(formatIssues(parsed.error));
     return this.#db.transaction(() => {
       const version = this.get(deviceId).desiredVersion + 1;
+      this.payload(version, parsed.data); // refused here, before it is stored, rather than never sent
       this.#db
         .prepare(
           `INSERT INTO device_config (device_id, desired_version, desired, desired_at) VALUES (?, ?, ?, ?)
@@ -52,6 +54,11 @@ export class DeviceConfigs {
         .run(deviceId, version, JSON.stringify(parsed.data), Date.now());
       return { version, settings: parsed.data };
     })();
+  }
+
+  /** The cfg/desired payload of a version; throws PayloadTooLarge or PayloadInvalid (see `encode`). */
+  payload(version: number, settings: Record<string, unknown>): string {
+    return encode(CfgDesired, { v: 1, version, settings }, 'desired config');
   }
 
   recordReported(deviceId: string, reported: CfgReported): void {

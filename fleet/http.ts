@@ -6,7 +6,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { NAME_PATTERN, Role, formatIssues } from '../protocols/index.js';
+import { MAX_JSON_DEPTH, NAME_PATTERN, PayloadInvalid, PayloadTooLarge, Role, formatIssues, nestingExceeds } from '../protocols/index.js';
 import { ConfigInvalid } from './device-config.js';
 import { mosquittoAcl, mosquittoPasswd } from './mosquitto.js';
 import type { DeviceRecord } from './registry.js';
@@ -46,7 +46,8 @@ export class HttpApi {
     this.#fleet = fleet;
     this.#server = http.createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
-        const status = err instanceof HttpError ? err.status : 500;
+        // What a device would refuse is refused here, before anything is stored.
+        const status = err instanceof HttpError ? err.status : err instanceof PayloadTooLarge ? 413 : err instanceof PayloadInvalid ? 400 : 500;
         if (status === 500) fleet.log.error('http handler failed', { url: req.url, error: (err as Error).message });
         send(res, status, { error: (err as Error).message });
       });
@@ -80,6 +81,7 @@ export class HttpApi {
       outbox: d.state?.outbox ?? null,
       versions: d.birth?.versions ?? {},
       config: { desired: cfg.desiredVersion, reported: cfg.reportedVersion, error: cfg.reportedError },
+      faults: f.faults.of(d.id),
     };
   }
 
@@ -89,8 +91,8 @@ export class HttpApi {
     const p = url.pathname;
     const method = req.method ?? 'GET';
     if (p === '/healthz' && method === 'GET') {
-      const ok = f.mqttConnected;
-      return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', mqtt: ok ? 'connected' : 'disconnected', uptimeS: Math.round((Date.now() - f.startedAt) / 1000), version: f.version });
+      const health = f.health();
+      return send(res, health.status === 'ok' ? 200 : 503, health);
     }
     if (p === '/metrics' && method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -194,6 +196,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text) return {};
+  if (nestingExceeds(text, MAX_JSON_DEPTH)) throw new HttpError(400, `body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch (err) {

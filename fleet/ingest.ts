@@ -6,12 +6,20 @@
  * that commit does the device get its `ack`: the contiguous high-water mark per stream.
  * Seqs the device says it will never send (below its batch's `low`: expired or dropped when full)
  * are counted as lost and skipped; other holes are gaps, visible until they are filled.
- * A batch from a new outbox (a replaced SD card, a wiped agent: seqs start again at 1) moves what
- * the old one sent to the stream `{stream}~{oldOutboxId}`, so nothing new is taken for a duplicate
- * and nothing old is lost.
+ *
+ * Outbox identities: a batch from a new outbox (a replaced SD card, a wiped agent: seqs start again
+ * at 1) moves what the old one sent to the stream `{stream}~{oldOutboxId}`, so nothing new is taken
+ * for a duplicate and nothing old is lost. An identity that comes back after another took over (an
+ * old card put back, two boards cloned from one image) is filed under its own `{stream}~{id}` with
+ * its own marks, never moved again, and raised as a fault on the device.
+ *
+ * Faults stay inside: a transaction that fails is retried batch by batch, and a batch that fails
+ * alone is parked (recorded, not acked: its device keeps it and resends) while the others go on.
+ * A storage failure (disk full, I/O) acks nothing until it heals. Nothing here throws to its caller.
  */
 import type Database from 'better-sqlite3';
-import type { TelemetryBatch } from '../protocols/index.js';
+import type { Clock, Logger, TelemetryBatch } from '../protocols/index.js';
+import { systemClock } from '../protocols/index.js';
 import type { Metrics } from './metrics.js';
 
 export interface StreamStatus {
@@ -38,6 +46,18 @@ interface Queued {
   deviceId: string;
   stream: string;
   batch: TelemetryBatch;
+  /** monotonic ms when it was queued */
+  at: number;
+}
+
+export interface IngestHealth {
+  status: 'ok' | 'degraded';
+  /** batches waiting for a commit, and how long the oldest has waited */
+  queued: number;
+  oldestQueuedMs: number;
+  lastError: { message: string; agoS: number } | null;
+  /** batches parked in the last 15 minutes */
+  parkedRecently: number;
 }
 
 function fresh(outboxId: string | null): StreamState {
@@ -46,25 +66,52 @@ function fresh(outboxId: string | null): StreamState {
 
 /** Least time between two ingest commits under load (the most an ack waits for its batch-mates). */
 const COMMIT_SPACING_MS = 10;
+/** A queue older than this means the flush is not running: health says so. */
+const STUCK_MS = 5000;
+/** How long an error or a parked batch keeps health degraded. */
+const RECENT_MS = 15 * 60 * 1000;
+/** Parked batches kept for inspection. */
+const PARKED_KEPT = 1000;
+
+/** SQLite failures of the store itself (not of one batch): retrying batch by batch cannot help. */
+const STORAGE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
 export type AckPublisher = (deviceId: string, streams: Record<string, number>) => void;
+export type FaultReporter = (deviceId: string, code: string, message: string) => void;
+
+export interface IngestOptions {
+  db: Database.Database;
+  metrics: Metrics;
+  publishAck: AckPublisher;
+  log: Logger;
+  /** A condition of one device the technician must act on (e.g. two boards with one outbox). */
+  reportFault?: FaultReporter;
+  clock?: Clock;
+}
 
 export class Ingest {
   readonly #db: Database.Database;
   readonly #metrics: Metrics;
   readonly #publishAck: AckPublisher;
-  readonly #now: () => number;
+  readonly #log: Logger;
+  readonly #reportFault: FaultReporter;
+  readonly #clock: Clock;
   readonly #streams = new Map<string, StreamState>();
   #queue: Queued[] = [];
   #scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
-  #lastFlush = 0;
+  #lastFlush = -Infinity;
+  #lastError: { message: string; at: number } | null = null;
+  #parkedAt: number[] = [];
   readonly #stmt;
 
-  constructor(db: Database.Database, metrics: Metrics, publishAck: AckPublisher, now: () => number = Date.now) {
+  constructor(options: IngestOptions) {
+    const db = options.db;
     this.#db = db;
-    this.#metrics = metrics;
-    this.#publishAck = publishAck;
-    this.#now = now;
+    this.#metrics = options.metrics;
+    this.#publishAck = options.publishAck;
+    this.#log = options.log;
+    this.#reportFault = options.reportFault ?? (() => {});
+    this.#clock = options.clock ?? systemClock;
     this.#stmt = {
       insert: db.prepare(
         'INSERT OR IGNORE INTO telemetry (device_id, stream, seq, ts, epoch, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -77,26 +124,36 @@ export class Ingest {
          ON CONFLICT (device_id, stream) DO UPDATE SET hwm = excluded.hwm, max_seq = excluded.max_seq,
            stored = excluded.stored, duplicates = excluded.duplicates, lost = excluded.lost, outbox_id = excluded.outbox_id`,
       ),
-      archiveRows: db.prepare('UPDATE telemetry SET stream = ? WHERE device_id = ? AND stream = ?'),
+      // INSERT OR IGNORE, then DELETE: never a key conflict, whatever is already filed there.
+      archiveCopy: db.prepare(
+        `INSERT OR IGNORE INTO telemetry (device_id, stream, seq, ts, epoch, received_at, data)
+         SELECT device_id, ?, seq, ts, epoch, received_at, data FROM telemetry WHERE device_id = ? AND stream = ?`,
+      ),
+      archiveDelete: db.prepare('DELETE FROM telemetry WHERE device_id = ? AND stream = ?'),
       above: db.prepare('SELECT seq FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1000'),
       countRange: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? AND seq <= ?'),
       countAbove: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ?'),
       ofDevice: db.prepare(
         'SELECT stream, hwm, max_seq AS maxSeq, stored, duplicates, lost FROM streams WHERE device_id = ? ORDER BY stream',
       ),
+      park: db.prepare('INSERT INTO ingest_parked (device_id, stream, first_seq, last_seq, parked_at, error, batch) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      trimParked: db.prepare('DELETE FROM ingest_parked WHERE id <= (SELECT max(id) FROM ingest_parked) - ?'),
     };
   }
 
   /** Queues a validated batch; it is committed and acked with everything else of this turn. */
   accept(deviceId: string, stream: string, batch: TelemetryBatch): void {
-    this.#queue.push({ deviceId, stream, batch });
+    const now = this.#clock.mono();
+    this.#queue.push({ deviceId, stream, batch, at: now });
     if (this.#scheduled) return;
     // Group commit: at once when idle, at most one commit per COMMIT_SPACING_MS under load, so a
-    // busy fleet commits hundreds of records per transaction instead of a few.
-    const wait = this.#lastFlush + COMMIT_SPACING_MS - this.#now();
+    // busy fleet commits hundreds of records per transaction instead of a few. Monotonic time, and
+    // never more than the spacing: a wall clock stepped back must not park the queue for an hour.
+    const wait = Math.min(COMMIT_SPACING_MS, this.#lastFlush + COMMIT_SPACING_MS - now);
     this.#scheduled = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
   }
 
+  /** Commits what is queued and acks it. Never throws: failures are contained, logged and counted. */
   flush(): void {
     const scheduled = this.#scheduled;
     if (scheduled) {
@@ -104,35 +161,82 @@ export class Ingest {
       else clearImmediate(scheduled as NodeJS.Immediate);
     }
     this.#scheduled = null;
-    this.#lastFlush = this.#now();
+    this.#lastFlush = this.#clock.mono();
     const queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
+    try {
+      this.#commit(queue);
+    } catch (err) {
+      this.#failed(err, queue.length);
+      if (isStorageError(err) || queue.length === 1) {
+        if (!isStorageError(err)) this.#park(queue[0]!, err);
+        return;
+      }
+      // One batch may be the cause: commit each alone, so the others are stored and acked.
+      for (const q of queue) {
+        try {
+          this.#commit([q]);
+        } catch (err2) {
+          this.#failed(err2, 1);
+          if (!isStorageError(err2)) this.#park(q, err2);
+        }
+      }
+    }
+  }
+
+  health(): IngestHealth {
+    const now = this.#clock.mono();
+    this.#parkedAt = this.#parkedAt.filter((t) => now - t < RECENT_MS);
+    const oldest = this.#queue[0] ? now - this.#queue[0].at : 0;
+    const recentError = this.#lastError && now - this.#lastError.at < RECENT_MS ? this.#lastError : null;
+    const degraded = oldest > STUCK_MS || recentError !== null || this.#parkedAt.length > 0;
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      queued: this.#queue.length,
+      oldestQueuedMs: Math.round(oldest),
+      lastError: recentError ? { message: recentError.message, agoS: Math.round((now - recentError.at) / 1000) } : null,
+      parkedRecently: this.#parkedAt.length,
+    };
+  }
+
+  streamsOf(deviceId: string): StreamStatus[] {
+    const rows = this.#stmt.ofDevice.all(deviceId) as (Omit<StreamState, 'outboxId'> & { stream: string })[];
+    return rows.map((r) => {
+      const above = r.maxSeq > r.hwm ? (this.#stmt.countAbove.get(deviceId, r.stream, r.hwm) as { n: number }).n : 0;
+      return { ...r, gaps: r.maxSeq - r.hwm - above };
+    });
+  }
+
+  /** One transaction for the batches; then counters and acks. Throws with everything rolled back. */
+  #commit(queue: Queued[]): void {
     const acks = new Map<string, Record<string, number>>();
     let stored = 0;
     let duplicates = 0;
-    const receivedAt = this.#now();
-    const snapshot = new Map<string, StreamState>();
+    const receivedAt = this.#clock.now();
+    const snapshot = new Map<string, StreamState | undefined>();
     const touched = new Map<string, [string, string, StreamState]>();
+    const state = (deviceId: string, name: string): StreamState => {
+      const key = `${deviceId}\u0000${name}`;
+      if (!snapshot.has(key)) {
+        const had = this.#streams.get(key);
+        snapshot.set(key, had && { ...had });
+      }
+      return this.#state(deviceId, name, key);
+    };
     try {
       this.#db.transaction(() => {
         for (const { deviceId, stream, batch } of queue) {
-          const key = `${deviceId}\u0000${stream}`;
-          let s = this.#state(deviceId, stream, key);
-          if (!snapshot.has(key)) snapshot.set(key, { ...s });
-          if (batch.outbox && batch.outbox !== s.outboxId) {
-            if (s.outboxId !== null && s.maxSeq > 0) s = this.#archive(deviceId, stream, key, s);
-            s.outboxId = batch.outbox;
-          }
+          const [name, s] = this.#route(deviceId, stream, batch, state);
           // Seqs below `low` will never come: skip them, counting those never stored as lost.
           if (batch.low - 1 > s.hwm) {
-            const have = (this.#stmt.countRange.get(deviceId, stream, s.hwm, batch.low - 1) as { n: number }).n;
+            const have = (this.#stmt.countRange.get(deviceId, name, s.hwm, batch.low - 1) as { n: number }).n;
             s.lost += batch.low - 1 - s.hwm - have;
             s.hwm = batch.low - 1;
             if (s.maxSeq < s.hwm) s.maxSeq = s.hwm;
           }
           for (const r of batch.records) {
-            const changes = this.#stmt.insert.run(deviceId, stream, r.seq, r.ts, batch.epoch, receivedAt, JSON.stringify(r.data ?? null)).changes;
+            const changes = this.#stmt.insert.run(deviceId, name, r.seq, r.ts, batch.epoch, receivedAt, JSON.stringify(r.data ?? null)).changes;
             if (changes === 1) {
               s.stored++;
               stored++;
@@ -142,33 +246,83 @@ export class Ingest {
               duplicates++;
             }
           }
-          this.#advance(deviceId, stream, s, batch);
-          touched.set(key, [deviceId, stream, s]);
+          this.#advance(deviceId, name, s, batch);
+          touched.set(`${deviceId}\u0000${name}`, [deviceId, name, s]);
           let a = acks.get(deviceId);
           if (!a) acks.set(deviceId, (a = {}));
           a[stream] = s.hwm;
         }
-        for (const [deviceId, stream, s] of touched.values()) {
-          this.#stmt.save.run(deviceId, stream, s.hwm, s.maxSeq, s.stored, s.duplicates, s.lost, s.outboxId);
+        for (const [deviceId, name, s] of touched.values()) {
+          this.#stmt.save.run(deviceId, name, s.hwm, s.maxSeq, s.stored, s.duplicates, s.lost, s.outboxId);
         }
       })();
     } catch (err) {
       // Nothing was committed: put the counters back; the devices resend (no ack went out).
-      for (const [key, s] of snapshot) this.#streams.set(key, s);
-      this.#metrics.inc('tabla_ingest_errors_total');
+      for (const [key, s] of snapshot) {
+        if (s) this.#streams.set(key, s);
+        else this.#streams.delete(key);
+      }
       throw err;
     }
     this.#metrics.inc('tabla_telemetry_records_total', {}, stored);
     if (duplicates) this.#metrics.inc('tabla_telemetry_duplicates_total', {}, duplicates);
-    for (const [deviceId, streams] of acks) this.#publishAck(deviceId, streams);
+    for (const [deviceId, streams] of acks) {
+      try {
+        this.#publishAck(deviceId, streams);
+      } catch (err) {
+        // Stored all the same: the device resends after its ack timeout and gets the mark then.
+        this.#log.warn('ack not sent', { device: deviceId, error: (err as Error).message });
+      }
+    }
   }
 
-  streamsOf(deviceId: string): StreamStatus[] {
-    const rows = this.#stmt.ofDevice.all(deviceId) as (Omit<StreamState, 'outboxId'> & { stream: string })[];
-    return rows.map((r) => {
-      const above = r.maxSeq > r.hwm ? (this.#stmt.countAbove.get(deviceId, r.stream, r.hwm) as { n: number }).n : 0;
-      return { ...r, gaps: r.maxSeq - r.hwm - above };
+  /**
+   * Which stored stream a batch belongs to, by its outbox identity: the stream itself for the
+   * current outbox (a new one takes over and the old is filed apart), `{stream}~{id}` for an
+   * identity that was filed apart before and came back.
+   */
+  #route(deviceId: string, stream: string, batch: TelemetryBatch, state: (d: string, n: string) => StreamState): [string, StreamState] {
+    const s = state(deviceId, stream);
+    if (!batch.outbox || batch.outbox === s.outboxId) return [stream, s];
+    if (s.outboxId === null || s.maxSeq === 0) {
+      s.outboxId = batch.outbox;
+      return [stream, s];
+    }
+    const apart = `${stream}~${batch.outbox}`;
+    const filed = state(deviceId, apart);
+    if (filed.maxSeq > 0) {
+      this.#metrics.inc('tabla_outbox_replaced_total');
+      this.#reportFault(
+        deviceId,
+        'outbox-conflict',
+        `outbox ${batch.outbox} came back while ${s.outboxId} is current (an old SD card put back, or two boards cloned from one image): ` +
+          `their records are kept apart in ${apart}; re-provision one board (or wipe its data directory)`,
+      );
+      filed.outboxId = batch.outbox;
+      return [apart, filed];
+    }
+    return [stream, this.#archive(deviceId, stream, s, batch.outbox, state)];
+  }
+
+  /** The device has a new outbox: file the old one's records under `{stream}~{oldOutboxId}`. */
+  #archive(deviceId: string, stream: string, old: StreamState, newOutbox: string, state: (d: string, n: string) => StreamState): StreamState {
+    const apart = `${stream}~${old.outboxId}`;
+    this.#stmt.archiveCopy.run(apart, deviceId, stream);
+    this.#stmt.archiveDelete.run(deviceId, stream);
+    const filed = state(deviceId, apart);
+    Object.assign(filed, {
+      hwm: Math.max(filed.hwm, old.hwm),
+      maxSeq: Math.max(filed.maxSeq, old.maxSeq),
+      stored: filed.stored + old.stored,
+      duplicates: filed.duplicates + old.duplicates,
+      lost: filed.lost + old.lost,
+      outboxId: old.outboxId,
     });
+    this.#stmt.save.run(deviceId, apart, filed.hwm, filed.maxSeq, filed.stored, filed.duplicates, filed.lost, filed.outboxId);
+    this.#metrics.inc('tabla_outbox_replaced_total');
+    this.#log.info('device has a new outbox; the old records are kept apart', { device: deviceId, stream, old: old.outboxId, new: newOutbox });
+    Object.assign(old, fresh(newOutbox));
+    return old;
   }
 
   /** Moves the high-water mark over every contiguous seq now stored. */
@@ -199,15 +353,43 @@ export class Ingest {
     return s;
   }
 
-  /** The device has a new outbox: file the old one's records under `{stream}~{oldOutboxId}`. */
-  #archive(deviceId: string, stream: string, key: string, old: StreamState): StreamState {
-    const archived = `${stream}~${old.outboxId}`;
-    this.#stmt.archiveRows.run(archived, deviceId, stream);
-    this.#stmt.save.run(deviceId, archived, old.hwm, old.maxSeq, old.stored, old.duplicates, old.lost, old.outboxId);
-    this.#streams.delete(`${deviceId}\u0000${archived}`);
-    this.#metrics.inc('tabla_outbox_replaced_total');
-    const s = fresh(null);
-    this.#streams.set(key, s);
-    return s;
+  #failed(err: unknown, batches: number): void {
+    const message = describe(err);
+    this.#metrics.inc('tabla_ingest_errors_total');
+    this.#lastError = { message, at: this.#clock.mono() };
+    this.#log.error('ingest commit failed; nothing of it acked, the devices resend', { batches, error: message });
   }
+
+  /** A batch that fails on its own: recorded for inspection, not acked (its device keeps it). */
+  #park(q: Queued, err: unknown): void {
+    const recs = q.batch.records;
+    const message = describe(err);
+    this.#metrics.inc('tabla_ingest_parked_total');
+    this.#parkedAt.push(this.#clock.mono());
+    this.#log.error('telemetry batch parked', { device: q.deviceId, stream: q.stream, seqs: `${recs[0]!.seq}-${recs[recs.length - 1]!.seq}`, error: message });
+    let text: string | null;
+    try {
+      text = JSON.stringify(q.batch);
+    } catch {
+      text = null;
+    }
+    try {
+      this.#db.transaction(() => {
+        this.#stmt.park.run(q.deviceId, q.stream, recs[0]!.seq, recs[recs.length - 1]!.seq, this.#clock.now(), message, text);
+        this.#stmt.trimParked.run(PARKED_KEPT);
+      })();
+    } catch (err2) {
+      this.#log.warn('parked batch not recorded', { error: describe(err2) });
+    }
+  }
+}
+
+function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && STORAGE_CODES.test(code);
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return `${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(err)}`.slice(0, 500);
 }

@@ -6,9 +6,18 @@
  *
  * Environment: TABLA_DATA_DIR (default ./.tabla), TABLA_HTTP_PORT (8080), TABLA_MQTT_PORT (1883),
  * TABLA_HTTP_HOST / TABLA_MQTT_HOST (127.0.0.1), TABLA_MQTT_URL, TABLA_LOG_LEVEL.
+ *
+ * Exit codes: 0 stopped, 1 failure (the supervisor restarts it), 2 a setting the operator must fix
+ * (TLS files, data directory, a port in use): `tabla-fleet: <setting>: <why>` on stderr. An uncaught
+ * exception is logged with its stack, counted in `<dataDir>/crashes.json` (`tabla_crashes_total`
+ * after the next start) and exits 1.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { LEVELS, type Level, createLogger } from '../protocols/index.js';
+import { exitOnCrash, readCrashCount } from './crash.js';
 import { dataDirFromEnv } from './local.js';
 import { FleetService } from './service.js';
 
@@ -51,6 +60,42 @@ function port(name: string, value: string | undefined, fallback: number): number
   return n;
 }
 
+/** A setting the operator must fix: names it and exits 2, which RestartPreventExitStatus=2 leaves down. */
+function badSetting(setting: string, why: string): never {
+  process.stderr.write(`tabla-fleet: ${setting}: ${why}\n`);
+  process.exit(2);
+}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
+/** The file's contents, or the operator's error naming the setting. */
+function readSettingFile(setting: string, file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    badSetting(setting, `cannot read ${file} (${errorCode(err)})`);
+  }
+}
+
+/** Creates the data directory if missing; exits 2 when it is not a directory this process can write. */
+function checkDataDir(dir: string): void {
+  const setting = '--data-dir / TABLA_DATA_DIR';
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST') badSetting(setting, `cannot create ${dir} (${errorCode(err)})`);
+  }
+  const stat = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) badSetting(setting, stat?.isFile() ? `${dir} is a file, not a directory` : `${dir} is not a directory`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (err) {
+    badSetting(setting, `${dir} is not writable by this process (${errorCode(err)})`);
+  }
+}
+
 const level = (env.TABLA_LOG_LEVEL ?? 'info') as Level;
 const log = createLogger('fleet', { level: LEVELS.includes(level) ? level : 'info' });
 const tlsPort = values['tls-port'] ?? env.TABLA_MQTT_TLS_PORT;
@@ -60,20 +105,42 @@ if (tlsPort && (!tlsCert || !tlsKey)) {
   process.stderr.write('tabla-fleet: --tls-port needs --tls-cert and --tls-key\n');
   process.exit(2);
 }
+if (tlsPort && tlsCert && tlsKey) {
+  const cert = readSettingFile('--tls-cert / TABLA_MQTT_TLS_CERT', tlsCert);
+  const key = readSettingFile('--tls-key / TABLA_MQTT_TLS_KEY', tlsKey);
+  try {
+    tls.createSecureContext({ cert, key });
+  } catch (err) {
+    badSetting('--tls-cert / --tls-key', `${tlsCert} and ${tlsKey} are not a PEM certificate and its key (${(err as Error).message})`);
+  }
+}
 const mqttUrl = values['mqtt-url'] ?? env.TABLA_MQTT_URL;
 const publicMqttUrl = values['public-mqtt-url'] ?? env.TABLA_PUBLIC_MQTT_URL;
+const dataDir = path.resolve(values['data-dir'] ?? dataDirFromEnv());
+checkDataDir(dataDir);
+exitOnCrash({ log, dataDir });
 
-const fleet = new FleetService({
-  dataDir: values['data-dir'] ?? dataDirFromEnv(),
-  httpPort: port('TABLA_HTTP_PORT', values['http-port'] ?? env.TABLA_HTTP_PORT, 8080),
-  httpHost: values['http-host'] ?? env.TABLA_HTTP_HOST ?? '127.0.0.1',
-  mqttPort: port('TABLA_MQTT_PORT', values['mqtt-port'] ?? env.TABLA_MQTT_PORT, 1883),
-  mqttHost: values['mqtt-host'] ?? env.TABLA_MQTT_HOST ?? '127.0.0.1',
-  ...(mqttUrl ? { mqttUrl } : {}),
-  ...(publicMqttUrl ? { publicMqttUrl } : {}),
-  ...(tlsPort && tlsCert && tlsKey ? { tls: { port: port('--tls-port', tlsPort, 8883), certFile: tlsCert, keyFile: tlsKey } } : {}),
-  log,
-});
+let fleet: FleetService;
+try {
+  fleet = new FleetService({
+    dataDir,
+    httpPort: port('TABLA_HTTP_PORT', values['http-port'] ?? env.TABLA_HTTP_PORT, 8080),
+    httpHost: values['http-host'] ?? env.TABLA_HTTP_HOST ?? '127.0.0.1',
+    mqttPort: port('TABLA_MQTT_PORT', values['mqtt-port'] ?? env.TABLA_MQTT_PORT, 1883),
+    mqttHost: values['mqtt-host'] ?? env.TABLA_MQTT_HOST ?? '127.0.0.1',
+    ...(mqttUrl ? { mqttUrl } : {}),
+    ...(publicMqttUrl ? { publicMqttUrl } : {}),
+    ...(tlsPort && tlsCert && tlsKey ? { tls: { port: port('--tls-port', tlsPort, 8883), certFile: tlsCert, keyFile: tlsKey } } : {}),
+    log,
+  });
+} catch (err) {
+  process.stderr.write(`tabla-fleet: cannot open ${dataDir}: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+const crashes = readCrashCount(dataDir);
+fleet.metrics.define('tabla_crashes_total', 'counter', 'Uncaught exceptions that stopped the fleet process (the supervisor restarted it).');
+fleet.metrics.inc('tabla_crashes_total', {}, crashes.count);
+if (crashes.count) log.warn('the fleet has crashed before', { crashes: crashes.count, last: crashes.last });
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -88,9 +155,32 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+/** Which listener a failed `listen` was: the broker's come first (plain, then TLS), then HTTP. */
+function failedListener(): { port: string; host: string } {
+  const broker = fleet.broker;
+  if (broker && broker.port === 0) return { port: '--mqtt-port / TABLA_MQTT_PORT', host: '--mqtt-host / TABLA_MQTT_HOST' };
+  if (broker && fleet.options.tls && broker.tlsPort === 0) return { port: '--tls-port / TABLA_MQTT_TLS_PORT', host: '--mqtt-host / TABLA_MQTT_HOST' };
+  return { port: '--http-port / TABLA_HTTP_PORT', host: '--http-host / TABLA_HTTP_HOST' };
+}
+
 try {
   await fleet.start();
 } catch (err) {
-  log.error('cannot start', { error: (err as Error).message });
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e.syscall === 'listen') {
+    const listener = failedListener();
+    const where = `${e.address?.includes(':') ? `[${e.address}]` : e.address}:${e.port}`;
+    if (e.code === 'EADDRINUSE') badSetting(listener.port, `${where} is in use`);
+    if (e.code === 'EACCES') badSetting(listener.port, `${where} is not allowed for this user (EACCES; ports below 1024 need privileges)`);
+    if (e.code === 'EADDRNOTAVAIL') badSetting(listener.host, `${e.address} is not an address of this machine (EADDRNOTAVAIL)`);
+  }
+  process.stderr.write(`tabla-fleet: cannot start: ${e.message}\n`);
   process.exit(1);
+}
+
+// Test hook (test/startup-errors.test.ts): an uncaught exception from a timer, to pin the crash path.
+if (env.TABLA_TEST_CRASH_AFTER_MS) {
+  setTimeout(() => {
+    throw new Error('test crash (TABLA_TEST_CRASH_AFTER_MS)');
+  }, Number(env.TABLA_TEST_CRASH_AFTER_MS));
 }

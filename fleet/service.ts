@@ -7,30 +7,32 @@
  */
 import type Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Logger } from '../protocols/index.js';
+import type { Clock, Logger } from '../protocols/index.js';
 import {
   Ack,
   Birth,
-  CfgDesired,
   CfgReported,
   CmdAck,
-  Command,
   FLEET_SUBSCRIPTIONS,
   FLEET_USERNAME,
+  ClockStepDetector,
   FleetState,
   Frame,
+  Session,
   State,
   TelemetryBatch,
   createLogger,
   decode,
   encode,
   parseTopic,
+  systemClock,
   topic,
 } from '../protocols/index.js';
 import { EmbeddedBroker } from './broker.js';
 import { CommandBook, type CommandRecord } from './commands.js';
 import { openFleetDatabase } from './db.js';
 import { DeviceConfigs } from './device-config.js';
+import { DeviceFaults } from './faults.js';
 import { HttpApi } from './http.js';
 import { Ingest } from './ingest.js';
 import { type FleetLocal, loadOrCreateLocal, writeLocal } from './local.js';
@@ -62,13 +64,17 @@ export interface FleetOptions {
   /** The MQTT URL written into provisioned agents' configs (what devices reach us at). */
   publicMqttUrl?: string;
   log?: Logger;
+  /** Wall and monotonic time (tests step it). */
+  clock?: Clock;
 }
 
 export class FleetService {
   readonly options: FleetOptions;
   readonly log: Logger;
   readonly metrics = new Metrics();
-  readonly presence = new PresenceTracker();
+  readonly clock: Clock;
+  readonly presence: PresenceTracker;
+  readonly faults: DeviceFaults;
   readonly db: Database.Database;
   readonly registry: Registry;
   readonly ingest: Ingest;
@@ -79,7 +85,10 @@ export class FleetService {
   #client: MqttClient | null = null;
   #http: HttpApi | null = null;
   #sweep: NodeJS.Timeout | null = null;
-  readonly startedAt = Date.now();
+  #clockWatch: NodeJS.Timeout | null = null;
+  readonly #steps: ClockStepDetector;
+  readonly startedAt: number;
+  readonly #startedMono: number;
   readonly version = FLEET_VERSION;
   /** Last outbox depth each device reported in its heartbeat. */
   readonly outboxDepths = new Map<string, number>();
@@ -89,12 +98,25 @@ export class FleetService {
   constructor(options: FleetOptions) {
     this.options = options;
     this.log = options.log ?? createLogger('fleet');
+    this.clock = options.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+    this.#startedMono = this.clock.mono();
+    this.#steps = new ClockStepDetector(this.clock);
+    this.presence = new PresenceTracker(() => this.clock.mono());
+    this.faults = new DeviceFaults(() => this.clock.now());
     this.db = openFleetDatabase(options.dataDir);
     this.local = loadOrCreateLocal(options.dataDir);
     this.registry = new Registry(this.db);
-    this.commands = new CommandBook(this.db);
+    this.commands = new CommandBook(this.db, () => this.clock.now());
     this.configs = new DeviceConfigs(this.db);
-    this.ingest = new Ingest(this.db, this.metrics, (id, streams) => this.#publishAck(id, streams));
+    this.ingest = new Ingest({
+      db: this.db,
+      metrics: this.metrics,
+      publishAck: (id, streams) => this.#publishAck(id, streams),
+      log: this.log.child('ingest'),
+      reportFault: (id, code, message) => this.#fault(id, code, message),
+      clock: this.clock,
+    });
     this.#defineMetrics();
   }
 
@@ -127,8 +149,10 @@ export class FleetService {
     const httpHost = o.httpHost && o.httpHost !== '0.0.0.0' && o.httpHost !== '::' ? o.httpHost : '127.0.0.1';
     this.httpUrl = `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${port}`;
     writeLocal(o.dataDir, { ...this.local, httpUrl: this.httpUrl, mqttUrl: this.publicMqttUrl, pid: process.pid });
-    this.#sweep = setInterval(() => this.commands.expire(), 5000);
+    this.#sweep = setInterval(() => this.#guard('command sweep', () => this.commands.expire()), 5000);
     this.#sweep.unref();
+    this.#clockWatch = setInterval(() => this.#guard('clock watch', () => this.#watchClock()), 1000);
+    this.#clockWatch.unref();
     this.log.info('fleet started', { http: this.httpUrl, mqtt: this.mqttUrl });
   }
 
@@ -143,6 +167,7 @@ export class FleetService {
 
   async stop(): Promise<void> {
     if (this.#sweep) clearInterval(this.#sweep);
+    if (this.#clockWatch) clearInterval(this.#clockWatch);
     await this.#http?.close();
     this.ingest.flush();
     const client = this.#client;
@@ -176,6 +201,46 @@ export class FleetService {
     return { version };
   }
 
+  /** What `/healthz` says: degraded while the broker link is down or ingest is stuck or failing. */
+  health() {
+    const ingest = this.ingest.health();
+    const mqtt = this.mqttConnected;
+    return {
+      status: mqtt && ingest.status === 'ok' ? ('ok' as const) : ('degraded' as const),
+      mqtt: mqtt ? 'connected' : 'disconnected',
+      ingest,
+      clockSteps: this.#steps.steps,
+      uptimeS: Math.round((this.clock.mono() - this.#startedMono) / 1000),
+      version: this.version,
+    };
+  }
+
+  /** Runs one timer's work; a throw is logged with its name and counted, and the timer goes on. */
+  #guard(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.metrics.inc('tabla_internal_errors_total', { where: what });
+      this.log.error(`${what} failed`, { error: (err as Error).message, stack: (err as Error).stack });
+    }
+  }
+
+  /**
+   * A wall-clock step (NTP correction, a resumed VM) is logged and counted; commands waiting for
+   * their device keep the lifetime they were given (their expiry moves with the step).
+   */
+  #watchClock(): void {
+    const step = this.#steps.sample();
+    if (!step) return;
+    this.metrics.inc('tabla_clock_steps_total', { direction: step > 0 ? 'forward' : 'back' });
+    const moved = this.commands.shiftPending(step);
+    this.log.warn('wall clock stepped', { stepMs: step, commandsShifted: moved });
+  }
+
+  #fault(deviceId: string, code: string, message: string): void {
+    if (this.faults.raise(deviceId, code, message)) this.log.warn('device fault', { device: deviceId, code, message });
+  }
+
   #defineMetrics(): void {
     const m = this.metrics;
     m.define('tabla_devices', 'gauge', 'Registered devices by derived presence.');
@@ -189,12 +254,19 @@ export class FleetService {
     m.define('tabla_stale_epoch_total', 'counter', 'Presence messages from an older session, ignored.');
     m.define('tabla_outbox_replaced_total', 'counter', 'Streams whose device came back with a new outbox (new SD card); the old records were kept apart.');
     m.define('tabla_outbox_depth', 'gauge', 'Pending records in each device outbox, as last reported.');
+    m.define('tabla_ingest_parked_total', 'counter', 'Telemetry batches that failed to store on their own: recorded in ingest_parked, not acked.');
+    m.define('tabla_internal_errors_total', 'counter', 'Faults inside the fleet (a timer or handler that threw), by where; each is logged with its stack.');
+    m.define('tabla_clock_steps_total', 'counter', 'Steps of the wall clock (NTP corrections, resumed VMs), by direction.');
+    m.define('tabla_device_faults', 'gauge', 'Open faults of devices a technician must act on, by device and code.');
+    m.define('tabla_publish_errors_total', 'counter', 'Commands and desired configs the fleet could not encode (never sent), by kind.');
     m.collect(() => {
       const counts = Object.fromEntries(PRESENCES.map((p) => [p, 0])) as Record<string, number>;
       for (const d of this.registry.list()) counts[this.presence.of(d.id)]!++;
       for (const [p, n] of Object.entries(counts)) m.set('tabla_devices', { presence: p }, n);
       m.reset('tabla_outbox_depth');
       for (const [id, depth] of this.outboxDepths) m.set('tabla_outbox_depth', { device: id }, depth);
+      m.reset('tabla_device_faults');
+      for (const [id, f] of this.faults.all()) m.set('tabla_device_faults', { device: id, code: f.code }, 1);
     });
   }
 
@@ -230,7 +302,7 @@ export class FleetService {
       client.subscribe(fleetSubscriptions(), (err) => {
         if (err) return this.log.error('subscribe failed', { error: err.message });
         const online = encode(FleetState, { v: 1, ts: Date.now(), status: 'online', startedAt: this.startedAt });
-        void client.publishAsync(topic.fleetState(), online, { qos: 1, retain: true });
+        client.publishAsync(topic.fleetState(), online, { qos: 1, retain: true }).catch((e: Error) => this.log.warn('fleet state not published', { error: e.message }));
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -264,7 +336,12 @@ export class FleetService {
         if (!r.ok) return this.#refuse('birth', id, t, r.reason);
         if (!this.presence.observe(id, r.value.epoch, 'online', r.value.heartbeatS)) {
           this.metrics.inc('tabla_stale_epoch_total');
-          return this.log.info('birth from an older session ignored', { device: id, epoch: r.value.epoch });
+          // A late birth of an old session, or a device that lost its epoch (a new SD card): tell it
+          // the floor; an agent whose current session this is continues above it.
+          const floor = this.presence.epoch(id)!;
+          const session: Session = { v: 1, ts: this.clock.now(), refusedEpoch: r.value.epoch, epochFloor: floor };
+          this.#publish('session', topic.session(id), encode(Session, session));
+          return this.log.info('birth from an older session refused; epoch floor sent', { device: id, epoch: r.value.epoch, floor });
         }
         this.metrics.inc('tabla_messages_in_total', { kind: 'birth' });
         this.registry.recordBirth(id, r.value);
@@ -339,11 +416,34 @@ export class FleetService {
     this.#publish('ack', topic.ack(deviceId), JSON.stringify(ack), false, 0);
   }
 
+  /**
+   * Never throws: a command that cannot be encoded (too big, or invalid — rows stored by older
+   * versions) ends `failed` instead of blocking every command queued after it.
+   */
   #sendCommand(c: CommandRecord): void {
-    this.#publish('cmd', topic.cmd(c.deviceId, c.verb), encode(Command, this.commands.toWire(c)));
+    let payload: string;
+    try {
+      payload = this.commands.payload(c);
+    } catch (err) {
+      const reason = (err as Error).message;
+      this.metrics.inc('tabla_publish_errors_total', { kind: 'cmd' });
+      this.log.error('command cannot be sent', { device: c.deviceId, cmdId: c.cmdId, verb: c.verb, error: reason });
+      this.commands.fail(c.cmdId, `cannot be sent: ${reason}`);
+      return;
+    }
+    this.#publish('cmd', topic.cmd(c.deviceId, c.verb), payload);
   }
 
+  /** Never throws: a desired config that cannot be encoded is logged and counted, and stays unsent. */
   #publishDesired(deviceId: string, version: number, settings: Record<string, unknown>): void {
-    this.#publish('cfg', topic.cfgDesired(deviceId), encode(CfgDesired, { v: 1, version, settings }), true);
+    let payload: string;
+    try {
+      payload = this.configs.payload(version, settings);
+    } catch (err) {
+      this.metrics.inc('tabla_publish_errors_total', { kind: 'cfg' });
+      this.log.error('desired config cannot be sent', { device: deviceId, version, error: (err as Error).message });
+      return;
+    }
+    this.#publish('cfg', topic.cfgDesired(deviceId), payload, true);
   }
 }

@@ -56,6 +56,7 @@ export function mosquittoAcl(): string {
     `pattern read ${ROOT}/%u/cmd/+`,
     `pattern read ${ROOT}/%u/cfg/desired`,
     `pattern read ${ROOT}/%u/content`,
+    `pattern read ${ROOT}/%u/session`,
     `pattern read ${ROOT}/${FLEET_ID}/state`,
     '',
   ].join('\n');

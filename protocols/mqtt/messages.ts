@@ -10,6 +10,12 @@ export const CONTRACT_VERSION = 1;
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 /** Most records one telemetry batch may carry. */
 export const MAX_BATCH_RECORDS = 1000;
+/**
+ * Deepest nesting of arrays and objects a payload may have. Deeper JSON parses, but every
+ * recursive walk of it afterwards (JSON.stringify, a schema, a renderer) can overflow the stack:
+ * refused at the border, before parsing.
+ */
+export const MAX_JSON_DEPTH = 32;
 
 const v = z.literal(CONTRACT_VERSION);
 const ts = z.number().int().nonnegative().describe('milliseconds since the Unix epoch');
@@ -65,8 +71,20 @@ export const State = z.object({
   health: Health.optional(),
   outbox: OutboxStats.optional(),
   modules: z.record(z.string(), ModuleStatus).optional(),
+  /** Steps of the device's wall clock seen since it started (ages and timers do not follow them). */
+  clock: z.object({ steps: z.number().int().nonnegative(), lastStepMs: z.number().int() }).optional(),
+  /** Uncaught exceptions that have stopped the agent process on this card (the supervisor restarted it). */
+  crashes: z.number().int().nonnegative().optional(),
 });
 export type State = z.infer<typeof State>;
+
+/**
+ * The fleet refused session `refusedEpoch` as older than `epochFloor`, the newest it has seen of
+ * this device (a replaced SD card starts counting again at 1): the device raises its epoch above
+ * the floor and connects again. Presence then survives a new card without any state on it.
+ */
+export const Session = z.object({ v, ts, refusedEpoch: epoch, epochFloor: epoch });
+export type Session = z.infer<typeof Session>;
 
 export const FleetState = z.object({ v, ts, status: z.enum(['online', 'offline']), startedAt: ts.optional() });
 export type FleetState = z.infer<typeof FleetState>;
@@ -95,7 +113,10 @@ export const TelemetryBatch = z
   .refine((b) => b.records.every((r, i) => i === 0 || r.seq > b.records[i - 1]!.seq), {
     message: 'records must be in increasing seq order',
     path: ['records'],
-  });
+  })
+  // The records sent are pending, so the lowest pending seq is at most the first of them: a `low`
+  // above it would let a device move its mark past seqs it never sent.
+  .refine((b) => b.low <= b.records[0]!.seq, { message: 'low must not exceed the first record\'s seq', path: ['low'] });
 export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
 
 /** The fleet's committed high-water marks: every seq ≤ hwm of that stream is stored. */
@@ -157,6 +178,8 @@ export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: stri
 export function decode<T>(schema: z.ZodType<T>, payload: Uint8Array | string): DecodeResult<T> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > MAX_PAYLOAD_BYTES) return { ok: false, reason: `oversize: ${size} bytes > ${MAX_PAYLOAD_BYTES}` };
+  const depth = nestingExceeds(payload, MAX_JSON_DEPTH);
+  if (depth) return { ok: false, reason: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
   let json: unknown;
   try {
     json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
@@ -168,10 +191,59 @@ export function decode<T>(schema: z.ZodType<T>, payload: Uint8Array | string): D
   return { ok: true, value: parsed.data };
 }
 
-export function encode<T>(schema: z.ZodType<T>, value: T): string {
-  // Encoding validates too: a bug on our side is caught here rather than refused by the peer.
-  const s = JSON.stringify(schema.parse(value));
-  if (Buffer.byteLength(s) > MAX_PAYLOAD_BYTES) throw new Error(`payload over ${MAX_PAYLOAD_BYTES} bytes`);
+/**
+ * Whether JSON text nests arrays/objects deeper than `max`, by one pass over its bytes (brackets
+ * inside strings do not count). Only meaningful for valid JSON; JSON.parse judges the rest.
+ */
+export function nestingExceeds(text: Uint8Array | string, max: number): boolean {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** A message that would exceed what either side of the wire accepts (MAX_PAYLOAD_BYTES). */
+export class PayloadTooLarge extends Error {
+  constructor(readonly what: string, readonly bytes: number, readonly limit = MAX_PAYLOAD_BYTES) {
+    super(`${what} is ${bytes} bytes encoded; the limit is ${limit} (MAX_PAYLOAD_BYTES)`);
+    this.name = 'PayloadTooLarge';
+  }
+}
+
+/** A message that the peer would refuse: not its schema, or nested deeper than MAX_JSON_DEPTH. */
+export class PayloadInvalid extends Error {
+  constructor(readonly what: string, reason: string) {
+    super(`${what} is not a valid message: ${reason}`);
+    this.name = 'PayloadInvalid';
+  }
+}
+
+/**
+ * Encodes a message, refusing what the peer's `decode` would refuse (a bug on our side, or a row
+ * stored by an older version, is caught here rather than refused by the peer).
+ */
+export function encode<T>(schema: z.ZodType<T>, value: T, what = 'payload'): string {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new PayloadInvalid(what, formatIssues(parsed.error));
+  let s: string;
+  try {
+    s = JSON.stringify(parsed.data);
+  } catch (err) {
+    throw new PayloadInvalid(what, (err as Error).message);
+  }
+  const bytes = Buffer.byteLength(s);
+  if (bytes > MAX_PAYLOAD_BYTES) throw new PayloadTooLarge(what, bytes);
+  if (nestingExceeds(s, MAX_JSON_DEPTH)) throw new PayloadInvalid(what, `nesting deeper than ${MAX_JSON_DEPTH} levels`);
   return s;
 }
 

@@ -4,7 +4,7 @@
  *   tabla/v1/{deviceId}/{leaf}
  *
  * Device → fleet: birth, state (retained, also the last will), t/{stream}, cmd-ack, cfg/reported, frame.
- * Fleet → device: ack, cmd/{verb}, cfg/desired (retained), content.
+ * Fleet → device: ack, cmd/{verb}, cfg/desired (retained), content, session.
  * The fleet's own presence: tabla/v1/_fleet/state (retained, with a last will).
  */
 
@@ -17,7 +17,7 @@ export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 export const UP_LEAVES = ['birth', 'state', 'cmd-ack', 'cfg/reported', 'frame'] as const;
-export const DOWN_LEAVES = ['ack', 'cfg/desired', 'content'] as const;
+export const DOWN_LEAVES = ['ack', 'cfg/desired', 'content', 'session'] as const;
 
 export type UpLeaf = (typeof UP_LEAVES)[number] | `t/${string}`;
 export type DownLeaf = (typeof DOWN_LEAVES)[number] | `cmd/${string}`;
@@ -33,6 +33,7 @@ export const topic = {
   cmd: (id: string, verb: string) => `${ROOT}/${id}/cmd/${verb}`,
   cfgDesired: (id: string) => `${ROOT}/${id}/cfg/desired`,
   content: (id: string) => `${ROOT}/${id}/content`,
+  session: (id: string) => `${ROOT}/${id}/session`,
   fleetState: () => `${ROOT}/${FLEET_ID}/state`,
 };
 
@@ -48,12 +49,12 @@ export const FLEET_SUBSCRIPTIONS = [
 
 /** What a device subscribes to: its own downward traffic and the fleet's presence. */
 export function deviceSubscriptions(id: string): string[] {
-  return [topic.ack(id), `${ROOT}/${id}/cmd/+`, topic.cfgDesired(id), topic.content(id), topic.fleetState()];
+  return [topic.ack(id), `${ROOT}/${id}/cmd/+`, topic.cfgDesired(id), topic.content(id), topic.session(id), topic.fleetState()];
 }
 
 export type ParsedTopic =
   | { kind: 'fleet-state' }
-  | { kind: 'birth' | 'state' | 'cmd-ack' | 'cfg-reported' | 'frame' | 'ack' | 'cfg-desired' | 'content'; deviceId: string }
+  | { kind: 'birth' | 'state' | 'cmd-ack' | 'cfg-reported' | 'frame' | 'ack' | 'cfg-desired' | 'content' | 'session'; deviceId: string }
   | { kind: 'telemetry'; deviceId: string; stream: string }
   | { kind: 'cmd'; deviceId: string; verb: string };
 
@@ -66,6 +67,7 @@ const LEAF_KINDS: Record<string, ParsedTopic['kind']> = {
   ack: 'ack',
   'cfg/desired': 'cfg-desired',
   content: 'content',
+  session: 'session',
 };
 
 /** The same few topics arrive over and over: remember their parses (bounded; cleared when full). */
