@@ -132,6 +132,7 @@ export class Ingest {
       archiveDelete: db.prepare('DELETE FROM telemetry WHERE device_id = ? AND stream = ?'),
       above: db.prepare('SELECT seq FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1000'),
       countRange: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? AND seq <= ?'),
+      stored: db.prepare('SELECT ts, data FROM telemetry WHERE device_id = ? AND stream = ? AND seq = ?'),
       countAbove: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ?'),
       ofDevice: db.prepare(
         'SELECT stream, hwm, max_seq AS maxSeq, stored, duplicates, lost FROM streams WHERE device_id = ? ORDER BY stream',
@@ -228,15 +229,18 @@ export class Ingest {
       this.#db.transaction(() => {
         for (const { deviceId, stream, batch } of queue) {
           const [name, s] = this.#route(deviceId, stream, batch, state);
-          // Seqs below `low` will never come: skip them, counting those never stored as lost.
+          // Seqs below `low` will never come: skip them, counting those never stored as lost (unless
+          // this outbox is new to us: a card cloned or moved to another board starts past 1).
           if (batch.low - 1 > s.hwm) {
             const have = (this.#stmt.countRange.get(deviceId, name, s.hwm, batch.low - 1) as { n: number }).n;
-            s.lost += batch.low - 1 - s.hwm - have;
+            if (s.maxSeq > 0) s.lost += batch.low - 1 - s.hwm - have;
             s.hwm = batch.low - 1;
             if (s.maxSeq < s.hwm) s.maxSeq = s.hwm;
           }
+          let differing = 0;
           for (const r of batch.records) {
-            const changes = this.#stmt.insert.run(deviceId, name, r.seq, r.ts, batch.epoch, receivedAt, JSON.stringify(r.data ?? null)).changes;
+            const data = JSON.stringify(r.data ?? null);
+            const changes = this.#stmt.insert.run(deviceId, name, r.seq, r.ts, batch.epoch, receivedAt, data).changes;
             if (changes === 1) {
               s.stored++;
               stored++;
@@ -244,7 +248,19 @@ export class Ingest {
             } else {
               s.duplicates++;
               duplicates++;
+              const had = this.#stmt.stored.get(deviceId, name, r.seq) as { ts: number; data: string };
+              if (had.ts !== r.ts || had.data !== data) differing++;
             }
+          }
+          if (differing) {
+            // Not a resend: another writer with this outbox identity (two boards from one image at one path).
+            this.#metrics.inc('tabla_outbox_conflicts_total', {}, differing);
+            this.#reportFault(
+              deviceId,
+              'outbox-conflict',
+              `two writers send as outbox ${batch.outbox ?? '(none)'} of stream ${stream}: ${differing} record(s) differ from what is stored under the same seq ` +
+                `and were not stored; re-provision one board (or wipe its data directory)`,
+            );
           }
           this.#advance(deviceId, name, s, batch);
           touched.set(`${deviceId}\u0000${name}`, [deviceId, name, s]);

@@ -254,6 +254,7 @@ export class FleetService {
     m.define('tabla_stale_epoch_total', 'counter', 'Presence messages from an older session, ignored.');
     m.define('tabla_outbox_replaced_total', 'counter', 'Streams whose device came back with a new outbox (new SD card); the old records were kept apart.');
     m.define('tabla_outbox_depth', 'gauge', 'Pending records in each device outbox, as last reported.');
+    m.define('tabla_outbox_conflicts_total', 'counter', 'Records that differ from what is stored under the same seq (two writers with one outbox identity): not stored, raised as a device fault.');
     m.define('tabla_ingest_parked_total', 'counter', 'Telemetry batches that failed to store on their own: recorded in ingest_parked, not acked.');
     m.define('tabla_internal_errors_total', 'counter', 'Faults inside the fleet (a timer or handler that threw), by where; each is logged with its stack.');
     m.define('tabla_clock_steps_total', 'counter', 'Steps of the wall clock (NTP corrections, resumed VMs), by direction.');
@@ -345,6 +346,15 @@ export class FleetService {
         }
         this.metrics.inc('tabla_messages_in_total', { kind: 'birth' });
         this.registry.recordBirth(id, r.value);
+        const cloned = r.value.outbox?.clonedFrom;
+        if (cloned) {
+          this.#fault(
+            id,
+            'outbox-conflict',
+            `this data directory was copied from another board or path (outbox ${cloned} became ${r.value.outbox!.id}): ` +
+              `if the board it came from still runs as ${id}, re-provision one board (each keeps its records apart meanwhile)`,
+          );
+        }
         this.log.info('device birth', { device: id, epoch: r.value.epoch, role: r.value.role });
         for (const c of this.commands.deliverable(id)) this.#sendCommand(c);
         const cfg = this.configs.get(id);

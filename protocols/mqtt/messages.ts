@@ -59,6 +59,8 @@ export const Birth = z.object({
   versions: z.record(z.string(), z.string().max(50)).describe('agent, node, config, …'),
   heartbeatS: z.number().int().positive(),
   configVersion: z.number().int().nonnegative(),
+  /** The outbox, and the identity its card had where it was made if this is a cloned or moved card. */
+  outbox: z.object({ id: z.string().max(32), clonedFrom: z.string().max(32).optional() }).optional(),
 });
 export type Birth = z.infer<typeof Birth>;
 
