@@ -27,6 +27,7 @@ import {
   topic,
 } from '../protocols/index.js';
 import { createBoardHealth } from '../hardware/board/health.js';
+import { boardSerial } from '../hardware/board/identity.js';
 import { CommandRejected, Commands } from './commands.js';
 import { readCrashCount } from './crash.js';
 import { Drainer } from './drain.js';
@@ -105,7 +106,18 @@ export class Agent {
     this.#db = openDatabase(path.join(this.config.dataDir, 'agent.db'), this.config.outbox.synchronous);
     this.store = new AgentStore(this.#db);
     const dataDir = this.config.dataDir;
-    this.outbox = new Outbox(this.#db, { config: this.config.outbox, clock: this.#clock, freeBytes: () => freeBytes(dataDir) });
+    this.outbox = new Outbox(this.#db, {
+      config: this.config.outbox,
+      clock: this.#clock,
+      freeBytes: () => freeBytes(dataDir),
+      home: `${boardSerial()}:${fs.realpathSync(dataDir)}`,
+    });
+    if (this.outbox.replaced) {
+      this.log.warn('this data directory was made on another board or path (a cloned or moved SD card): new outbox identity', {
+        was: this.outbox.replaced,
+        now: this.outbox.id,
+      });
+    }
     this.drainer = new Drainer(this.outbox, this.config.outbox.drain, () => this.#clock.mono());
     this.commands = new Commands(this.store, this.log.child('cmd'));
     const applied = this.store.appliedSettings();
@@ -402,6 +414,7 @@ export class Agent {
       versions: { agent: AGENT_VERSION, node: process.version },
       heartbeatS: this.#settings.heartbeatS,
       configVersion: this.#settingsVersion,
+      outbox: { id: this.outbox.id, ...(this.outbox.replaced ? { clonedFrom: this.outbox.replaced } : {}) },
     };
     void this.#publish(topic.birth(this.config.deviceId), encode(Birth, birth));
     this.#sendHeartbeat();

@@ -78,6 +78,11 @@ export interface OutboxOptions {
   now?: () => number;
   /** Free bytes where the database lives (statfs), to tell a full disk has healed. */
   freeBytes?: () => number | null;
+  /**
+   * Where this outbox lives (board and path). An outbox opened somewhere else than where it was
+   * made is a cloned or moved card: it takes a new identity, so the fleet keeps its records apart.
+   */
+  home?: string;
 }
 
 const SCHEMA = `
@@ -87,7 +92,8 @@ CREATE TABLE IF NOT EXISTS outbox_streams (
   dropped  INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox_identity (
-  id TEXT NOT NULL
+  id   TEXT NOT NULL,
+  home TEXT
 );
 CREATE TABLE IF NOT EXISTS outbox_pending (
   stream TEXT NOT NULL,
@@ -102,6 +108,8 @@ CREATE TABLE IF NOT EXISTS outbox_pending (
 export class Outbox {
   /** This outbox's identity, made with its database: a new one means seqs start again at 1. */
   readonly id: string;
+  /** The identity this card had on the board or path it was cloned or moved from, if so. */
+  readonly replaced: string | null = null;
   readonly #db: Database.Database;
   readonly #config: OutboxConfig;
   readonly #now: () => number;
@@ -130,13 +138,19 @@ export class Outbox {
       db.exec('ALTER TABLE outbox_pending ADD COLUMN at INTEGER');
     }
     this.#clock = new OutboxClock(db, clock);
-    this.id = db.transaction(() => {
-      const row = db.prepare('SELECT id FROM outbox_identity').get() as { id: string } | undefined;
-      if (row) return row.id;
-      const id = crypto.randomBytes(6).toString('base64url');
-      db.prepare('INSERT INTO outbox_identity (id) VALUES (?)').run(id);
-      return id;
-    })();
+    if (!(db.prepare('SELECT name FROM pragma_table_info(?)').all('outbox_identity') as { name: string }[]).some((c) => c.name === 'home')) {
+      db.exec('ALTER TABLE outbox_identity ADD COLUMN home TEXT');
+    }
+    const home = options.home ?? null;
+    const row = db.prepare('SELECT id, home FROM outbox_identity').get() as { id: string; home: string | null } | undefined;
+    if (row && (row.home === home || home === null || row.home === null)) {
+      this.id = row.id;
+      if (row.home === null && home !== null) this.#saveIdentity(row.id, home); // adopted by this board
+    } else {
+      if (row) this.replaced = row.id;
+      this.id = crypto.randomBytes(6).toString('base64url');
+      this.#saveIdentity(this.id, home);
+    }
     this.#stmt = {
       insert: db.prepare('INSERT INTO outbox_pending (stream, seq, ts, data, at) VALUES (?, ?, ?, ?, ?)'),
       saveStream: db.prepare(
@@ -289,6 +303,17 @@ export class Outbox {
   /** `null` while the storage takes writes; otherwise what is wrong (`disk full`, …). */
   trouble(): string | null {
     return this.#trouble ? storageTrouble(this.#trouble) : null;
+  }
+
+  #saveIdentity(id: string, home: string | null): void {
+    try {
+      this.#db.transaction(() => {
+        this.#db.prepare('DELETE FROM outbox_identity').run();
+        this.#db.prepare('INSERT INTO outbox_identity (id, home) VALUES (?, ?)').run(id, home);
+      })();
+    } catch {
+      // a full disk: this identity holds for this run; the next start tries again
+    }
   }
 
   /** Called after every commit that added records (the link drains on it). */
