@@ -1,7 +1,8 @@
 /**
  * The embedded MQTT broker (Aedes, MQTT 3.1.1) with Tabla's authentication and ACL: every device
  * with its own credentials, confined to its own subtree and to the topics the contract gives it.
- * Every refusal is logged with the client and the topic, and counted.
+ * Every refusal is logged with the client and the topic, and counted. Before Aedes parses a byte, a
+ * PacketGuard on each connection bounds what a client can make it hold (packet-guard.ts).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,6 +12,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '../protocols/index.js';
 import { FLEET_USERNAME, MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../protocols/index.js';
 import type { Metrics } from './metrics.js';
+import { PacketGuard } from './packet-guard.js';
 import type { Registry } from './registry.js';
 
 export interface EmbeddedBrokerOptions {
@@ -23,6 +25,9 @@ export interface EmbeddedBrokerOptions {
   log: Logger;
 }
 
+/** A connection that has not sent its CONNECT by then is dropped. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 function authError(message: string, returnCode: 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
@@ -34,6 +39,8 @@ export class EmbeddedBroker {
   readonly #sockets = new Set<net.Socket>();
   /** Who each authenticated client is (its username). */
   readonly #users = new WeakMap<Client, string>();
+  /** Each connection's guard, keyed by the socket Aedes was handed (a client's `conn`). */
+  readonly #guards = new WeakMap<object, PacketGuard>();
   port = 0;
   tlsPort = 0;
 
@@ -49,10 +56,16 @@ export class EmbeddedBroker {
     const { registry, metrics, log, fleetPassword } = this.#options;
     const refuse = (kind: string, client: Client | null, detail: Record<string, unknown>) => {
       metrics.inc('tabla_broker_refusals_total', { kind });
-      log.warn(`refused ${kind}`, { client: client?.id, user: client ? this.#users.get(client) : undefined, ...detail });
+      const who = client?.id ? { client: client.id, user: this.#users.get(client) } : {};
+      log.warn(`refused ${kind}`, { ...who, ...detail });
     };
     const fleetDigest = crypto.createHash('sha256').update(fleetPassword).digest();
+    const admit = (client: Client, user: string) => {
+      this.#users.set(client, user);
+      this.#guards.get(client.conn)?.authenticate();
+    };
     const aedes = await Aedes.createBroker({
+      connectTimeout: CONNECT_TIMEOUT_MS,
       authenticate: (client, username, password, done) => {
         const user = username ?? '';
         const secret = password?.toString('utf8') ?? '';
@@ -66,13 +79,13 @@ export class EmbeddedBroker {
         if (user === FLEET_USERNAME) {
           const ok = crypto.timingSafeEqual(crypto.createHash('sha256').update(secret).digest(), fleetDigest);
           if (!ok) return fail('wrong password', 4);
-          this.#users.set(client, user);
+          admit(client, user);
           return done(null, true);
         }
         registry.verify(user, secret).then(
           (ok) => {
             if (!ok) return fail('wrong password or unknown device', 4);
-            this.#users.set(client, user);
+            admit(client, user);
             done(null, true);
           },
           (err: Error) => fail(`verification failed: ${err.message}`, 5),
@@ -86,6 +99,7 @@ export class EmbeddedBroker {
           refuse('publish', client, { topic: packet.topic, reason: decision.reason });
           return callback(new Error(`publish to ${packet.topic} refused: ${decision.reason}`));
         }
+        // A second line: the packet guard has already refused anything over MAX_PAYLOAD_BYTES plus its envelope.
         if (user !== FLEET_USERNAME && packet.payload.length > MAX_PAYLOAD_BYTES) {
           refuse('publish', client, { topic: packet.topic, reason: `oversize ${packet.payload.length} bytes` });
           return callback(new Error('payload too large'));
@@ -106,22 +120,45 @@ export class EmbeddedBroker {
     aedes.on('connectionError', (client, err) => log.debug('connection error', { client: client?.id, error: err.message }));
     this.#aedes = aedes;
 
-    const track = (socket: net.Socket) => {
+    const accept = (socket: net.Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
+      this.#guard(socket, refuse);
+      aedes.handle(socket);
     };
     // Small messages both ways (telemetry, acks): Nagle's delay with delayed ACKs would stall each round trip.
-    const plain = net.createServer({ noDelay: true }, aedes.handle);
-    plain.on('connection', track);
+    const plain = net.createServer({ noDelay: true }, accept);
     this.port = await listen(plain, this.#options.port, this.#options.host);
     this.#servers.push(plain);
     if (this.#options.tls) {
       const t = this.#options.tls;
-      const secure = tls.createServer({ cert: fs.readFileSync(t.certFile), key: fs.readFileSync(t.keyFile), noDelay: true }, aedes.handle);
-      secure.on('secureConnection', track);
+      const secure = tls.createServer({ cert: fs.readFileSync(t.certFile), key: fs.readFileSync(t.keyFile), noDelay: true }, accept);
       this.tlsPort = await listen(secure, t.port, t.host ?? this.#options.host);
       this.#servers.push(secure);
     }
+  }
+
+  /**
+   * Puts a PacketGuard between the socket and Aedes, which reads with `conn.read(null)` on
+   * 'readable': the socket's own `read` is wrapped, so each buffer is inspected as Aedes takes it,
+   * with no extra stream. A refusal destroys the socket before Aedes parses any of that buffer.
+   */
+  #guard(socket: net.Socket, refuse: (kind: string, client: Client | null, detail: Record<string, unknown>) => void): void {
+    const guard = new PacketGuard();
+    this.#guards.set(socket, guard);
+    const read = socket.read;
+    socket.read = function guardedRead(this: net.Socket, size?: number) {
+      const chunk: unknown = read.call(this, size);
+      if (!(chunk instanceof Uint8Array)) return chunk; // null: nothing buffered
+      const refusal = guard.inspect(chunk);
+      if (refusal === null) return chunk;
+      if (!this.destroyed) {
+        const client = (this as net.Socket & { client?: Client }).client ?? null;
+        refuse(refusal.kind, client, { remote: `${this.remoteAddress}:${this.remotePort}`, authenticated: guard.authenticated, reason: refusal.reason });
+        this.destroy();
+      }
+      return null;
+    };
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import type { AgentConfig, AgentConfigInput, Logger, Role } from '../protocols/index.js';
 import { AgentConfig as AgentConfigSchema, createLogger } from '../protocols/index.js';
 import { FleetService, type FleetOptions } from '../fleet/service.js';
@@ -101,4 +102,45 @@ export async function fleetClient(fleet: FleetService, suffix = 'test') {
 export async function deviceClient(fleet: FleetService, id: string, password: string, options: Record<string, unknown> = {}) {
   const mqtt = (await import('mqtt')).default;
   return mqtt.connectAsync(fleet.mqttUrl, { clientId: id, username: id, password, protocolVersion: 4, reconnectPeriod: 0, ...options });
+}
+
+/** A clock whose wall time can be stepped (NTP corrections, a resumed VM); monotonic time runs on. */
+export class SteppableClock {
+  offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  mono(): number {
+    return performance.now();
+  }
+  step(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+/** Mounts a tmpfs of `size` (e.g. '4m') on a new temp dir; null (with the reason) where mounting is not allowed. */
+export function mountTmpfs(size: string): { dir: string; unmount(): void } | { dir: null; reason: string } {
+  const dir = tmpDir('tabla-tmpfs-');
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) return { dir: null, reason: (r.stderr || r.error?.message || `exit ${r.status}`).trim() };
+  return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
+}
+
+/** Fills the filesystem of `dir` with a file until ENOSPC; returns the file (delete it to free the space). */
+export function fillDisk(dir: string): string {
+  const file = path.join(dir, 'filler');
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (const size of [1024 * 1024, 64 * 1024, 4096, 512]) {
+      const chunk = Buffer.alloc(size);
+      try {
+        while (fs.writeSync(fd, chunk) === size); // a short write: this size no longer fits
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
 }

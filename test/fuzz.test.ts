@@ -1,0 +1,87 @@
+/**
+ * A short, seeded fuzz of every decoder at the border (test/fuzz/): about 3 s in all. The seed is
+ * fixed unless TABLA_FUZZ_SEED is set; `npm run fuzz` runs the same targets for longer.
+ */
+import { test } from 'uvu';
+import type { z } from 'zod';
+import * as assert from 'uvu/assert';
+import { AgentConfig, decode, parseTopic, topic } from '../protocols/index.js';
+import * as messages from '../protocols/mqtt/messages.js';
+import { KNOWN_FINDINGS, knownFinding } from './fuzz/known.js';
+import { Campaign, type Finding, minimise, preview, verdict } from './fuzz/run.js';
+import { AGENT_CONFIG_SEEDS, DEVICE_IDS, MESSAGE_SEEDS } from './fuzz/seeds.js';
+import { createTargets } from './fuzz/targets.js';
+import { Broken, type FuzzTarget } from './fuzz/invariants.js';
+
+const SEED = Number(process.env.TABLA_FUZZ_SEED ?? 20_261_127);
+const BUDGET_MS = 3000;
+const targets = createTargets();
+
+const describe = (f: Finding) => `${f.invariant} at input #${f.index}: ${f.message.slice(0, 300)} — input ${preview(f.input, 120)}`;
+
+test('the seeds are valid: every mutation starts from a payload the decoder accepts', () => {
+  for (const [name, seeds] of Object.entries(MESSAGE_SEEDS)) {
+    const schema = (messages as unknown as Record<string, z.ZodType<unknown>>)[name]!;
+    for (const seed of seeds) {
+      const r = decode(schema, JSON.stringify(seed));
+      assert.ok(r.ok, `${name} seed refused: ${r.ok ? '' : r.reason}`);
+    }
+  }
+  for (const seed of AGENT_CONFIG_SEEDS) assert.ok(AgentConfig.safeParse(seed).success, `agent config seed ${seed.deviceId} refused`);
+  for (const id of DEVICE_IDS) assert.ok(parseTopic(topic.telemetry(id, 'gps')), `topic of ${id} refused`);
+  const decodeTargets = targets.filter((t) => t.name.startsWith('decode/')).map((t) => t.name.slice('decode/'.length));
+  assert.equal(decodeTargets.sort(), Object.keys(MESSAGE_SEEDS).sort(), 'one decode target per message with seeds');
+});
+
+for (const target of targets) {
+  test(`fuzz ${target.name}: every invariant holds`, () => {
+    const campaign = new Campaign(target, SEED, (f) => knownFinding(f)?.id);
+    try {
+      campaign.runFor(BUDGET_MS / targets.length);
+    } finally {
+      campaign.close();
+    }
+    process.stdout.write(`fuzz ${target.name}: ${campaign.inputs} inputs, seed ${SEED}, ${Math.round(campaign.ms)} ms\n`);
+    for (const f of campaign.findings.filter((f) => f.known)) process.stdout.write(`  known ${f.known} ×${f.count} (${f.invariant})\n`);
+    assert.ok(campaign.inputs > 0, 'no input tried');
+    const fresh = campaign.findings.filter((f) => !f.known);
+    assert.equal(fresh.map(describe), [], `new findings: TABLA_FUZZ_SEED=${SEED} npm run fuzz -- --target ${target.name} saves them`);
+  });
+}
+
+for (const known of KNOWN_FINDINGS) {
+  test(`known finding ${known.id} still reproduces (remove it from test/fuzz/known.ts once fixed)`, () => {
+    const target = targets.find((t) => t.name === known.reproducer.target);
+    assert.ok(target, `no target ${known.reproducer.target}`);
+    target.open?.();
+    try {
+      const v = verdict(target, known.reproducer.input);
+      assert.ok(v, `${known.id} no longer reproduces: fixed? then remove it from test/fuzz/known.ts`);
+      assert.ok(knownFinding({ ...v, target: target.name, input: known.reproducer.input }) === known, `${known.id} reproduces as something else: ${v.message}`);
+    } finally {
+      target.close?.();
+    }
+  });
+}
+
+test('the harness finds a planted bug, names its invariant, and minimises the input to the trigger', () => {
+  const planted: FuzzTarget = {
+    name: 'planted',
+    input: createTargets()[0]!.input, // Birth payloads, mutated
+    run(input) {
+      if (Buffer.from(input).includes('[[[')) throw new Broken('no-triple-bracket', 'found [[[');
+      if (Buffer.from(input).includes(0xff)) throw new RangeError('a decoder that throws');
+    },
+  };
+  const campaign = new Campaign(planted, SEED);
+  campaign.runFor(1000, 300);
+  const names = campaign.findings.map((f) => f.invariant).sort();
+  assert.equal(names, ['no-triple-bracket', 'threw:RangeError']);
+  const f = campaign.findings.find((x) => x.invariant === 'no-triple-bracket')!;
+  assert.equal(Buffer.from(minimise(planted, f.input, f.invariant)).toString(), '[[[');
+  const again = new Campaign(planted, SEED);
+  again.runFor(1000, f.index + 1);
+  assert.is(again.findings.find((x) => x.invariant === f.invariant)?.index, f.index, 'the same seed gives the same inputs');
+});
+
+test.run();
