@@ -6,7 +6,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { MAX_JSON_DEPTH, NAME_PATTERN, PayloadInvalid, PayloadTooLarge, Role, formatIssues, nestingExceeds } from '../protocols/index.js';
+import { MAX_JSON_DEPTH, NAME_PATTERN, PayloadInvalid, PayloadTooLarge, Role, formatIssues, jsonTrouble } from '../protocols/index.js';
 import { ConfigInvalid } from './device-config.js';
 import { mosquittoAcl, mosquittoPasswd } from './mosquitto.js';
 import type { DeviceRecord } from './registry.js';
@@ -196,7 +196,8 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text) return {};
-  if (nestingExceeds(text, MAX_JSON_DEPTH)) throw new HttpError(400, `body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  const trouble = jsonTrouble(text, MAX_JSON_DEPTH);
+  if (trouble) throw new HttpError(400, `body refused: ${trouble}`);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -118,7 +118,7 @@ export const TelemetryBatch = z
   })
   // The records sent are pending, so the lowest pending seq is at most the first of them: a `low`
   // above it would let a device move its mark past seqs it never sent.
-  .refine((b) => b.low <= b.records[0]!.seq, { message: 'low must not exceed the first record\'s seq', path: ['low'] });
+  .refine((b) => b.records.length === 0 || b.low <= b.records[0]!.seq, { message: 'low must not exceed the first record\'s seq', path: ['low'] });
 export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
 
 /** The fleet's committed high-water marks: every seq ≤ hwm of that stream is stored. */
@@ -180,39 +180,63 @@ export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: stri
 export function decode<T>(schema: z.ZodType<T>, payload: Uint8Array | string): DecodeResult<T> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > MAX_PAYLOAD_BYTES) return { ok: false, reason: `oversize: ${size} bytes > ${MAX_PAYLOAD_BYTES}` };
-  const depth = nestingExceeds(payload, MAX_JSON_DEPTH);
-  if (depth) return { ok: false, reason: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
+  const trouble = jsonTrouble(payload, MAX_JSON_DEPTH);
+  if (trouble) return { ok: false, reason: trouble };
   let json: unknown;
   try {
-    json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
+    // Invalid UTF-8 is refused, not replaced by U+FFFD (1 byte would become 3 when written again).
+    json = JSON.parse(typeof payload === 'string' ? payload : utf8.decode(payload));
   } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+    return { ok: false, reason: `not JSON: ${clip((err as Error).message, 200)}` };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: `schema: ${formatIssues(parsed.error)}` };
   return { ok: true, value: parsed.data };
 }
 
+/** Most digits a number may have, mantissa or exponent: past them JSON.parse gives ±Infinity (or 0). */
+const MAX_NUMBER_DIGITS = 100;
+const MAX_EXPONENT_DIGITS = 2;
+
 /**
- * Whether JSON text nests arrays/objects deeper than `max`, by one pass over its bytes (brackets
- * inside strings do not count). Only meaningful for valid JSON; JSON.parse judges the rest.
+ * What JSON.parse would accept but nothing after it should meet, found by one pass over the bytes
+ * (strings skipped): nesting deeper than `maxDepth` (every recursive walk of it, JSON.stringify
+ * included, could overflow the stack) and numbers out of a double's range (1e400 parses to
+ * Infinity, which JSON cannot carry). Returns the reason, or null. Only meaningful for valid JSON;
+ * JSON.parse judges the rest.
  */
-export function nestingExceeds(text: Uint8Array | string, max: number): boolean {
+export function jsonTrouble(text: Uint8Array | string, maxDepth: number): string | null {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   let depth = 0;
   let inString = false;
+  let digits = 0;
+  let inExponent = false;
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (inString) {
       if (c === 0x5c) i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+      continue;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits > (inExponent ? MAX_EXPONENT_DIGITS : MAX_NUMBER_DIGITS)) return 'number out of range';
+      continue;
+    }
+    if (c === 0x65 || c === 0x45) {
+      if (digits > 0) (inExponent = true), (digits = 0); // 'e' after digits: an exponent follows
+      continue;
+    }
+    if (c === 0x2b || c === 0x2d || c === 0x2e) continue; // signs; fraction digits count on with the mantissa
+    digits = 0;
+    inExponent = false;
+    if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
+      if (++depth > maxDepth) return `nesting deeper than ${maxDepth} levels`;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return false;
+  return null;
 }
+
 
 /** A message that would exceed what either side of the wire accepts (MAX_PAYLOAD_BYTES). */
 export class PayloadTooLarge extends Error {
@@ -245,17 +269,28 @@ export function encode<T>(schema: z.ZodType<T>, value: T, what = 'payload'): str
   }
   const bytes = Buffer.byteLength(s);
   if (bytes > MAX_PAYLOAD_BYTES) throw new PayloadTooLarge(what, bytes);
-  if (nestingExceeds(s, MAX_JSON_DEPTH)) throw new PayloadInvalid(what, `nesting deeper than ${MAX_JSON_DEPTH} levels`);
+  const trouble = jsonTrouble(s, MAX_JSON_DEPTH);
+  if (trouble) throw new PayloadInvalid(what, trouble);
   return s;
 }
 
+/** Longest refusal reason: one log line, never the payload echoed back. */
+export const MAX_REASON_CHARS = 500;
+
 /** One line naming every failing field: `records.0.seq: expected int, received string`. */
 export function formatIssues(error: z.ZodError): string {
-  return error.issues
+  const line = error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .map((i) => `${i.path.length ? i.path.map((p) => clip(String(p), 40)).join('.') : '(root)'}: ${clip(i.message, 200)}`)
     .join('; ');
+  return clip(line, MAX_REASON_CHARS);
 }
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A record whose `data` is already JSON text (as the outbox stores it). */
 export interface RawRecord {

@@ -29,9 +29,6 @@ export function check(ok: unknown, invariant: string, message: () => string): as
   if (!ok) throw new Broken(invariant, message());
 }
 
-/** A refusal reason is logged and counted: one short line, never the payload echoed back. */
-export const MAX_REASON_CHARS = 500;
-
 /** Equal as JSON: what a peer reading the encoding would see (undefined members do not exist). */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import {
   Ack, Birth, CfgDesired, CfgReported, CmdAck, Command, Content, FleetState, Frame, State, TelemetryBatch,
-  DEVICE_ID_PATTERN, DOWN_LEAVES, FLEET_USERNAME, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES, NAME_PATTERN, ROOT, UP_LEAVES,
+  DEVICE_ID_PATTERN, DOWN_LEAVES, FLEET_USERNAME, MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES, MAX_REASON_CHARS, NAME_PATTERN, PayloadTooLarge, ROOT, UP_LEAVES,
   decode, encode, mayPublish, maySubscribe, parseTopic, topic, type ParsedTopic,
 } from '../../protocols/index.js';
 import { ConfigError, parseAgentConfig } from '../../device/config.js';
@@ -16,8 +16,6 @@ import { ingestTarget } from './ingest-target.js';
 import { Broken, assertPlainData, check, type FuzzTarget, sameJson } from './invariants.js';
 import { AGENT_CONFIG_SEEDS, DEVICE_IDS, MESSAGE_SEEDS, TOPIC_PIECES, topicSeeds } from './seeds.js';
 
-/** A refusal reason is logged and counted: one short line, never the payload echoed back. */
-export const MAX_REASON_CHARS = 500;
 
 const show = (s: string) => JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s);
 
@@ -69,13 +67,16 @@ export function decodeTarget<T>(name: string, schema: z.ZodType<T>, seeds: reado
       const depth = jsonDepth(input);
       check(depth !== null && depth <= MAX_JSON_DEPTH, 'nesting-miscounted', () => `accepted, but nests ${depth} levels`);
       assertPlainData(r.value);
-      // What was accepted within the limit must fit in it when written again (encode checks too).
+      // Written again, what was accepted grows only by JavaScript's own number form (1e20 is
+      // written 100000000000000000000: 4 bytes become 21), never by anything else (invalid UTF-8
+      // is refused, not replaced): at most 21/4 of the limit, which is what the fleet stores.
       const size = Buffer.byteLength(JSON.stringify(r.value));
-      check(size <= MAX_PAYLOAD_BYTES, 'reencode-oversize', () => `accepted ${Buffer.byteLength(input)} bytes that re-encode to ${size}`);
+      check(size <= (MAX_PAYLOAD_BYTES * 21) / 4, 'reencode-oversize', () => `accepted ${Buffer.byteLength(input)} bytes that re-encode to ${size}`);
       let text: string;
       try {
         text = encode(schema, r.value);
       } catch (err) {
+        if (err instanceof PayloadTooLarge && size > MAX_PAYLOAD_BYTES) return;
         throw new Broken('reencode-fails', `decoded ok, but encode threw: ${(err as Error).message.slice(0, 200)}`);
       }
       const again = decode(schema, text);
