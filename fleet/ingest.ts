@@ -76,7 +76,7 @@ const PARKED_KEPT = 1000;
 /** SQLite failures of the store itself (not of one batch): retrying batch by batch cannot help. */
 const STORAGE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
-export type AckPublisher = (deviceId: string, streams: Record<string, number>) => void;
+export type AckPublisher = (deviceId: string, streams: Record<string, number>, outbox?: string) => void;
 export type FaultReporter = (deviceId: string, code: string, message: string) => void;
 
 export interface IngestOptions {
@@ -211,7 +211,7 @@ export class Ingest {
 
   /** One transaction for the batches; then counters and acks. Throws with everything rolled back. */
   #commit(queue: Queued[]): void {
-    const acks = new Map<string, Record<string, number>>();
+    const acks = new Map<string, { deviceId: string; outbox: string | undefined; streams: Record<string, number> }>();
     let stored = 0;
     let duplicates = 0;
     const receivedAt = this.#clock.now();
@@ -264,9 +264,11 @@ export class Ingest {
           }
           this.#advance(deviceId, name, s, batch);
           touched.set(`${deviceId}\u0000${name}`, [deviceId, name, s]);
-          let a = acks.get(deviceId);
-          if (!a) acks.set(deviceId, (a = {}));
-          a[stream] = s.hwm;
+          // One ack per outbox: a mark is only ever applied by the outbox whose seqs it counts.
+          const ackKey = `${deviceId}\u0000${batch.outbox ?? ''}`;
+          let a = acks.get(ackKey);
+          if (!a) acks.set(ackKey, (a = { deviceId, outbox: batch.outbox, streams: {} }));
+          a.streams[stream] = s.hwm;
         }
         for (const [deviceId, name, s] of touched.values()) {
           this.#stmt.save.run(deviceId, name, s.hwm, s.maxSeq, s.stored, s.duplicates, s.lost, s.outboxId);
@@ -282,9 +284,9 @@ export class Ingest {
     }
     this.#metrics.inc('tabla_telemetry_records_total', {}, stored);
     if (duplicates) this.#metrics.inc('tabla_telemetry_duplicates_total', {}, duplicates);
-    for (const [deviceId, streams] of acks) {
+    for (const { deviceId, outbox, streams } of acks.values()) {
       try {
-        this.#publishAck(deviceId, streams);
+        this.#publishAck(deviceId, streams, outbox);
       } catch (err) {
         // Stored all the same: the device resends after its ack timeout and gets the mark then.
         this.#log.warn('ack not sent', { device: deviceId, error: (err as Error).message });
@@ -299,30 +301,36 @@ export class Ingest {
    */
   #route(deviceId: string, stream: string, batch: TelemetryBatch, state: (d: string, n: string) => StreamState): [string, StreamState] {
     const s = state(deviceId, stream);
-    if (!batch.outbox || batch.outbox === s.outboxId) return [stream, s];
-    if (s.outboxId === null || s.maxSeq === 0) {
-      s.outboxId = batch.outbox;
+    const id = batch.outbox ?? null;
+    if (id === s.outboxId) return [stream, s];
+    // A stream with nothing yet: this outbox takes it.
+    if (s.maxSeq === 0) {
+      s.outboxId = id;
       return [stream, s];
     }
-    const apart = `${stream}~${batch.outbox}`;
+    // An outbox seen before and filed apart (it came back), or a writer naming no outbox (an agent
+    // from before outbox identities) beside a named one: its own stream, its own marks.
+    const apart = `${stream}~${id ?? 'unnamed'}`;
     const filed = state(deviceId, apart);
-    if (filed.maxSeq > 0) {
-      this.#metrics.inc('tabla_outbox_replaced_total');
-      this.#reportFault(
-        deviceId,
-        'outbox-conflict',
-        `outbox ${batch.outbox} came back while ${s.outboxId} is current (an old SD card put back, or two boards cloned from one image): ` +
-          `their records are kept apart in ${apart}; re-provision one board (or wipe its data directory)`,
-      );
-      filed.outboxId = batch.outbox;
+    if (id === null || filed.maxSeq > 0) {
+      if (id !== null) {
+        this.#metrics.inc('tabla_outbox_replaced_total');
+        this.#reportFault(
+          deviceId,
+          'outbox-conflict',
+          `outbox ${id} came back while ${s.outboxId ?? '(unnamed)'} is current (an old SD card put back, or two boards cloned from one image): ` +
+            `their records are kept apart in ${apart}; re-provision one board (or wipe its data directory)`,
+        );
+      }
+      filed.outboxId = id;
       return [apart, filed];
     }
-    return [stream, this.#archive(deviceId, stream, s, batch.outbox, state)];
+    return [stream, this.#archive(deviceId, stream, s, id, state)];
   }
 
   /** The device has a new outbox: file the old one's records under `{stream}~{oldOutboxId}`. */
   #archive(deviceId: string, stream: string, old: StreamState, newOutbox: string, state: (d: string, n: string) => StreamState): StreamState {
-    const apart = `${stream}~${old.outboxId}`;
+    const apart = `${stream}~${old.outboxId ?? 'unnamed'}`;
     this.#stmt.archiveCopy.run(apart, deviceId, stream);
     this.#stmt.archiveDelete.run(deviceId, stream);
     const filed = state(deviceId, apart);

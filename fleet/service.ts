@@ -112,7 +112,7 @@ export class FleetService {
     this.ingest = new Ingest({
       db: this.db,
       metrics: this.metrics,
-      publishAck: (id, streams) => this.#publishAck(id, streams),
+      publishAck: (id, streams, outbox) => this.#publishAck(id, streams, outbox),
       log: this.log.child('ingest'),
       reportFault: (id, code, message) => this.#fault(id, code, message),
       clock: this.clock,
@@ -421,8 +421,8 @@ export class FleetService {
   }
 
   /** Acks are ours and simple: built without a schema pass (the device still validates them). */
-  #publishAck(deviceId: string, streams: Record<string, number>): void {
-    const ack: Ack = { v: 1, ts: Date.now(), streams };
+  #publishAck(deviceId: string, streams: Record<string, number>, outbox?: string): void {
+    const ack: Ack = { v: 1, ts: this.clock.now(), streams, ...(outbox ? { outbox } : {}) };
     this.#publish('ack', topic.ack(deviceId), JSON.stringify(ack), false, 0);
   }
 

@@ -21,6 +21,7 @@ const v = z.literal(CONTRACT_VERSION);
 const ts = z.number().int().nonnegative().describe('milliseconds since the Unix epoch');
 const epoch = z.number().int().positive().describe('session epoch, raised on every connect');
 const name = z.string().regex(NAME_PATTERN);
+const outboxId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).describe('an outbox identity');
 
 export const ROLES = ['bus', 'stop-display', 'parking-panel', 'car-park-counter'] as const;
 export const Role = z.enum(ROLES);
@@ -108,7 +109,7 @@ export const TelemetryBatch = z
   .object({
     v,
     epoch,
-    outbox: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+    outbox: outboxId.optional(),
     low: z.number().int().positive(),
     records: z.array(TelemetryRecord).min(1).max(MAX_BATCH_RECORDS),
   })
@@ -121,8 +122,12 @@ export const TelemetryBatch = z
   .refine((b) => b.records.length === 0 || b.low <= b.records[0]!.seq, { message: 'low must not exceed the first record\'s seq', path: ['low'] });
 export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
 
-/** The fleet's committed high-water marks: every seq ≤ hwm of that stream is stored. */
-export const Ack = z.object({ v, ts, streams: z.record(name, z.number().int().nonnegative()) });
+/**
+ * The fleet's committed high-water marks: every seq ≤ hwm of that stream is stored. `outbox` names
+ * the outbox whose seqs they count: another outbox of the device (a clone, an old card put back)
+ * must not delete its rows by them.
+ */
+export const Ack = z.object({ v, ts, streams: z.record(name, z.number().int().nonnegative()), outbox: outboxId.optional() });
 export type Ack = z.infer<typeof Ack>;
 
 export const COMMAND_VERBS = ['ping', 'identify', 'rebirth', 'restart', 'set-log-level'] as const;

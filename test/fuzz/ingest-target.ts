@@ -102,14 +102,14 @@ export function ingestTarget(): FuzzTarget {
   let db: Database.Database | null = null;
   let ingest: Ingest | null = null;
   let episodes = 0;
-  const acks: [string, Record<string, number>][] = [];
+  const acks: [string, Record<string, number>, string | undefined][] = [];
   const errors: string[] = [];
   const log = createLogger('ingest', { level: 'error', sink: (line) => errors.push(line) });
 
   const open = () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tabla-fuzz-ingest-'));
     db = openFleetDatabase(dir);
-    ingest = new Ingest({ db, metrics: new OpenMetrics(), log, publishAck: (deviceId, streams) => acks.push([deviceId, { ...streams }]) });
+    ingest = new Ingest({ db, metrics: new OpenMetrics(), log, publishAck: (deviceId, streams, outbox) => acks.push([deviceId, { ...streams }, outbox]) });
   };
   const close = () => {
     ingest?.flush();
@@ -135,8 +135,6 @@ export function ingestTarget(): FuzzTarget {
       fleet.flush(); // whatever an episode that threw left queued is not this one's
       const prefix = `e${episodes}`;
       const maxSent = new Map<string, number>(); // by `device/stream` and `device/stream/outbox`
-      const anonymous = new Set<string>(); // streams that sent a batch naming no outbox
-      const lastOutbox = new Map<string, string | undefined>(); // in this flush
       const devices = new Set<string>();
       let decodeThrew: Error | null = null;
 
@@ -145,19 +143,18 @@ export function ingestTarget(): FuzzTarget {
         errors.length = 0;
         fleet.flush();
         check(errors.length === 0, 'ingest-error', () => `a decoded batch failed to commit: ${errors[0]}`);
-        for (const [deviceId, streams] of acks) {
+        for (const [deviceId, streams, outbox] of acks) {
           for (const [stream, hwm] of Object.entries(streams)) {
             const key = `${deviceId}/${stream}`;
             const sent = maxSent.get(key);
             check(sent !== undefined, 'ack-unsent-stream', () => `ack for ${key}, which sent nothing`);
             check(hwm <= sent, 'ack-above-sent', () => `ack ${key} = ${hwm}, but the device sent at most ${sent}`);
-            const outbox = lastOutbox.get(key);
-            if (outbox === undefined || anonymous.has(key)) continue;
+            // Each ack names the outbox it answers: it may not exceed what that outbox sent.
+            if (outbox === undefined) continue;
             const byOutbox = maxSent.get(`${key}/${outbox}`) ?? 0;
             check(hwm <= byOutbox, 'ack-above-outbox', () => `ack ${key} = ${hwm} answering outbox ${outbox}, which sent at most ${byOutbox}`);
           }
         }
-        lastOutbox.clear();
       };
 
       for (const step of steps) {
@@ -186,8 +183,6 @@ export function ingestTarget(): FuzzTarget {
         const last = r.value.records[r.value.records.length - 1]!.seq;
         bump(maxSent, key, last);
         if (r.value.outbox) bump(maxSent, `${key}/${r.value.outbox}`, last);
-        else anonymous.add(key);
-        lastOutbox.set(key, r.value.outbox);
         devices.add(deviceId);
         fleet.accept(deviceId, stream, r.value);
       }
