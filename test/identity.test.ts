@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from '../device/agent.js';
+import { deviceView, devicesTable } from '../fleet/cli/format.js';
 import { topic } from '../protocols/index.js';
 import { api, deviceClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
 
@@ -51,6 +52,9 @@ test('an outbox identity that comes back (old card put back, clones alternating)
     const fault = device.faults.find((f: { code: string }) => f.code === 'outbox-conflict');
     assert.ok(fault, 'a fault on the device');
     assert.match(fault.message, /re-provision one board/);
+    const style = { colour: false, now: Date.now() };
+    assert.match(deviceView(device, style), /^FAULTS\n  outbox-conflict  outbox cardA came back/, 'the CLI shows it first');
+    assert.match(devicesTable((await api(fleet, 'GET', '/api/devices')).body, style), /outbox-conflict/);
     assert.match(await (await fetch(fleet.httpUrl + '/metrics')).text(), /tabla_device_faults\{device="bus-20",code="outbox-conflict"\} 1/);
     assert.is((await fetch(fleet.httpUrl + '/healthz')).status, 200, 'the fleet is fine');
   } finally {

@@ -85,8 +85,9 @@ export function devicesTable(devices: DeviceSummary[], style: Style): string {
     d.outbox ? d.outbox.depth : '-',
     d.versions.agent ?? '-',
     configState(d.config),
+    d.faults.length ? d.faults.map((f) => f.code).join(', ') : '-',
   ]);
-  return table(['id', 'role', 'site', 'presence', 'last seen', 'outbox', 'agent', 'config'], rows, style);
+  return table(['id', 'role', 'site', 'presence', 'last seen', 'outbox', 'agent', 'config', 'faults'], rows, style);
 }
 
 function section(title: string, lines: [string, string | number][]): string {
@@ -112,6 +113,8 @@ export function commandsTable(commands: CommandRecord[], style: Style): string {
 export function deviceView(d: DeviceDetail, style: Style): string {
   const h = d.state?.health;
   const parts = [
+    // First: what the technician must act on.
+    d.faults.length ? section('FAULTS', d.faults.map((f) => [f.code, `${f.message} (since ${age(f.since, style.now)}, ${f.count}×)`])) : '',
     section('Identity', [
       ['id', d.id],
       ['role', d.role],
@@ -132,6 +135,8 @@ export function deviceView(d: DeviceDetail, style: Style): string {
           ['disk free', bytes(h.diskFreeBytes)],
           ['temperature', h.temperatureC === undefined ? '-' : `${h.temperatureC.toFixed(1)} °C`],
           ['uptime', duration(h.uptimeS * 1000)],
+          ...(d.state?.clock ? [['clock steps', `${d.state.clock.steps} (last ${Math.round(d.state.clock.lastStepMs / 1000)} s)`] as [string, string]] : []),
+          ...(d.state?.crashes ? [['crashes', d.state.crashes] as [string, number]] : []),
         ])
       : 'Health\n  (no heartbeat yet)',
     d.outbox
