@@ -32,6 +32,9 @@ export class Drainer {
   /** Batches and records sent since start (for the heartbeat and the benchmarks). */
   sentBatches = 0;
   sentRecords = 0;
+  /** Pumps that failed reading the outbox, and the last such error. */
+  pumpErrors = 0;
+  lastError: string | null = null;
 
   constructor(outbox: Outbox, policy: DrainPolicy, now: () => number = Date.now) {
     this.#outbox = outbox;
@@ -83,8 +86,24 @@ export class Drainer {
     this.#scheduled = true;
     queueMicrotask(() => {
       this.#scheduled = false;
-      this.#pump();
+      this.#pumpSafely();
     });
+  }
+
+  /** The outbox's reads can fail (I/O errors): the drain pauses and tries again in a second. */
+  #pumpSafely(): void {
+    try {
+      this.#pump();
+    } catch (err) {
+      this.pumpErrors++;
+      this.lastError = (err as Error).message;
+      if (this.#publish && !this.#timer) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          this.#pumpSafely();
+        }, 1000);
+      }
+    }
   }
 
   #pump(): void {
@@ -99,7 +118,7 @@ export class Drainer {
         const waitMs = Math.ceil(((1 - this.#tokens) / rate) * 1000);
         this.#timer = setTimeout(() => {
           this.#timer = null;
-          this.#pump();
+          this.#pumpSafely();
         }, waitMs);
         return;
       }
