@@ -389,7 +389,9 @@ export class Ingest {
     const recs = q.batch.records;
     const message = describe(err);
     this.#metrics.inc('tabla_ingest_parked_total');
-    this.#parkedAt.push(this.#clock.mono());
+    const now = this.#clock.mono();
+    this.#parkedAt = this.#parkedAt.filter((t) => now - t < RECENT_MS);
+    this.#parkedAt.push(now);
     this.#log.error('telemetry batch parked', { device: q.deviceId, stream: q.stream, seqs: `${recs[0]!.seq}-${recs[recs.length - 1]!.seq}`, error: message });
     let text: string | null;
     try {
