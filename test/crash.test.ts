@@ -1,31 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { provision, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
-
-function runAgent(configFile: string, count: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/burst-agent.ts', configFile, String(count)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const seen = { committed: 0, depth: -1, started: false };
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line === 'started') seen.started = true;
-      const m = /^(committed|depth) (\d+)$/.exec(line);
-      if (m) seen[m[1] as 'committed' | 'depth'] = Number(m[2]);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? -1 : code)));
-  return { child, seen, exited };
-}
+import { burstAgent, provision, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
 
 function kill9(child: ChildProcess) {
   child.kill('SIGKILL');
@@ -36,7 +15,7 @@ test('an agent killed with kill -9 mid-burst: database intact, every accepted re
   const config = provision(fleet, 'bus-9', 'bus', { settings: { logLevel: 'error' } });
   const file = path.join(tmpDir(), 'agent.json');
   fs.writeFileSync(file, JSON.stringify(config));
-  let run = runAgent(file, 200_000);
+  let run = burstAgent(file, 200_000);
   try {
     // Kill it while it is still appending and draining, well into the burst.
     await waitFor('burst under way and draining', () => run.seen.committed >= 5000 && storedSeqs(fleet, 'bus-9', 'gps').length > 0, 30_000, 5);
@@ -51,7 +30,7 @@ test('an agent killed with kill -9 mid-burst: database intact, every accepted re
     const pending = (db.prepare('SELECT count(*) AS n FROM outbox_pending').get() as { n: number }).n;
     db.close();
 
-    run = runAgent(file, 0);
+    run = burstAgent(file, 0);
     await waitFor('restarted agent drains', () => run.seen.depth === 0, 60_000);
     const seqs = storedSeqs(fleet, 'bus-9', 'gps');
     assert.ok(seqs.length >= accepted, `every accepted record stored (${seqs.length} ≥ ${accepted}; ${pending} were pending at the kill)`);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { AgentConfig, AgentConfigInput, Logger, Role } from '../protocols/index.js';
 import { AgentConfig as AgentConfigSchema, createLogger } from '../protocols/index.js';
 import { FleetService, type FleetOptions } from '../fleet/service.js';
@@ -143,4 +143,29 @@ export function fillDisk(dir: string): string {
     fs.closeSync(fd);
   }
   return file;
+}
+
+/**
+ * A real agent in its own process (test/fixtures/burst-agent.ts) appending `count` records to `gps`:
+ * `seen.committed` is the last seq safely on disk, `seen.depth` its outbox depth once appending is done.
+ */
+export function burstAgent(configFile: string, count: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/burst-agent.ts', configFile, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const seen = { committed: 0, depth: -1, started: false };
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line === 'started') seen.started = true;
+      const m = /^(committed|depth) (\d+)$/.exec(line);
+      if (m) seen[m[1] as 'committed' | 'depth'] = Number(m[2]);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? -1 : code)));
+  return { child, seen, exited };
 }

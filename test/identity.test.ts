@@ -4,13 +4,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from '../device/agent.js';
 import { deviceView, devicesTable } from '../fleet/cli/format.js';
 import { topic } from '../protocols/index.js';
-import { api, deviceClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { api, burstAgent, deviceClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
 
 const batch = (outbox: string, low: number, seqs: number[], tag: string) =>
   JSON.stringify({ v: 1, epoch: 1, outbox, low, records: seqs.map((seq) => ({ seq, ts: Date.now(), data: { tag, seq } })) });
@@ -63,32 +62,13 @@ test('an outbox identity that comes back (old card put back, clones alternating)
   }
 });
 
-function runBurst(configFile: string, count: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/burst-agent.ts', configFile, String(count)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const seen = { committed: 0, depth: -1 };
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const m = /^(committed|depth) (\d+)$/.exec(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-      if (m) seen[m[1] as 'committed' | 'depth'] = Number(m[2]);
-    }
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, seen, exited };
-}
-
 test('two agent processes from one cloned data directory: both run, the fleet keeps their records apart and says so', async () => {
   const fleet = await startFleet();
   const config = provision(fleet, 'stop-21', 'stop-display', { settings: { logLevel: 'error' } });
   const fileA = path.join(tmpDir(), 'agent.json');
   fs.writeFileSync(fileA, JSON.stringify(config));
   // The image: an agent that ran and sent 100 records, then its card was copied.
-  let a = runBurst(fileA, 100);
+  let a = burstAgent(fileA, 100);
   await waitFor('image drained', () => a.seen.committed === 100 && a.seen.depth === 0, 30_000);
   a.child.kill('SIGTERM');
   await a.exited;
@@ -97,8 +77,8 @@ test('two agent processes from one cloned data directory: both run, the fleet ke
   const fileB = path.join(tmpDir(), 'agent.json');
   fs.writeFileSync(fileB, JSON.stringify({ ...config, dataDir: cloneDir }));
 
-  a = runBurst(fileA, 300);
-  const b = runBurst(fileB, 300);
+  a = burstAgent(fileA, 300);
+  const b = burstAgent(fileB, 300);
   try {
     await waitFor('both bursts accepted', () => a.seen.committed === 400 && b.seen.committed === 400, 60_000);
     await waitFor('both drained', () => a.seen.depth === 0 && b.seen.depth === 0, 90_000);
