@@ -72,7 +72,9 @@ export class Commands {
       }
       await reply(outcome);
     };
-    if (cmd.expiresAt < this.#now()) return finish(ack('rejected', { error: 'expired before it arrived' }));
+    // Expired by the fleet's own clock when it was sent; by ours only for fleets that do not say when.
+    const expired = cmd.sentAt !== undefined ? cmd.expiresAt < cmd.sentAt : cmd.expiresAt < this.#now();
+    if (expired) return finish(ack('rejected', { error: 'expired before it arrived' }));
     const handler = this.#handlers.get(verb);
     if (!handler) return finish(ack('rejected', { error: `unknown verb ${verb}; this agent knows ${this.verbs().join(', ')}` }));
     await reply(ack('received'));

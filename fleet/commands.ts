@@ -93,8 +93,8 @@ export class CommandBook {
     ).map(toRecord);
   }
 
-  toWire(c: CommandRecord): Command {
-    return { v: 1, cmdId: c.cmdId, issuedAt: c.issuedAt, expiresAt: c.expiresAt, args: c.args };
+  toWire(c: CommandRecord, sentAt = this.#now()): Command {
+    return { v: 1, cmdId: c.cmdId, issuedAt: c.issuedAt, expiresAt: c.expiresAt, sentAt, args: c.args };
   }
 
   /** The cmd/{verb} payload of a command; throws PayloadTooLarge or PayloadInvalid (see `encode`). */

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../device/agent.js';
 import { Command, encode, topic } from '../protocols/index.js';
-import { api, fleetClient, provision, quiet, startFleet, waitFor } from './helpers.js';
+import { SteppableClock, api, fleetClient, provision, quiet, startFleet, waitFor } from './helpers.js';
 
 const final = (fleet: Awaited<ReturnType<typeof startFleet>>, cmdId: string) =>
   waitFor(`command ${cmdId} final`, () => {
@@ -110,6 +110,36 @@ test('restart is acknowledged before the agent hands over to its supervisor', as
     assert.is(done.status, 'succeeded', 'the ack was with the broker before the agent went away');
     assert.is(restarted, 1);
   } finally {
+    await agent.stop();
+    await fleet.stop();
+  }
+});
+
+test("a device whose clock is days off judges a command's expiry by the fleet's clock: fresh ones run, stale ones are refused", async () => {
+  const fleet = await startFleet();
+  const clock = new SteppableClock();
+  const agent = new Agent({ config: provision(fleet, 'bus-4'), log: quiet, clock });
+  const fc = await fleetClient(fleet);
+  try {
+    await agent.start();
+    await waitFor('online', () => fleet.presence.of('bus-4') === 'online');
+    clock.step(3 * 24 * 3600_000); // a Pi without an RTC that jumped ahead (or a wrong NTP server)
+    assert.is((await final(fleet, fleet.issueCommand('bus-4', 'ping', {}, 60).cmdId)).status, 'succeeded');
+    clock.step(-6 * 24 * 3600_000);
+    assert.is((await final(fleet, fleet.issueCommand('bus-4', 'ping', {}, 60).cmdId)).status, 'succeeded');
+    // Sent after its expiry (by the fleet's own clock): refused, whatever the device's clock says.
+    const now = Date.now();
+    const stale = { v: 1 as const, cmdId: 'stale-1', issuedAt: now - 120_000, expiresAt: now - 60_000, sentAt: now, args: {} };
+    await fc.publishAsync(topic.cmd('bus-4', 'ping'), encode(Command, stale), { qos: 1 });
+    const acks: string[] = [];
+    const sub = await fleetClient(fleet, 'acks');
+    sub.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).status));
+    await sub.subscribeAsync(topic.cmdAck('bus-4'));
+    await fc.publishAsync(topic.cmd('bus-4', 'ping'), encode(Command, { ...stale, cmdId: 'stale-2' }), { qos: 1 });
+    await waitFor('stale command refused', () => acks.includes('rejected'));
+    await sub.endAsync(true);
+  } finally {
+    await fc.endAsync(true);
     await agent.stop();
     await fleet.stop();
   }

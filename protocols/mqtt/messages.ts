@@ -140,6 +140,11 @@ export const Command = z.object({
   cmdId: z.string().min(1).max(64),
   issuedAt: ts,
   expiresAt: ts,
+  /**
+   * When the fleet sent it, on the fleet's clock like the two above: the device judges expiry by
+   * `expiresAt - sentAt` (what was left when it left), never by its own clock, which may be days off.
+   */
+  sentAt: ts.optional(),
   args: z.record(z.string(), z.unknown()).default({}),
 });
 export type Command = z.infer<typeof Command>;
