@@ -30,10 +30,12 @@ import { createBoardHealth } from '../hardware/board/health.js';
 import { boardSerial } from '../hardware/board/identity.js';
 import { CommandRejected, Commands } from './commands.js';
 import { readCrashCount } from './crash.js';
+import { DiskReserve, openOnAnyDisk } from './disk-reserve.js';
 import { Drainer } from './drain.js';
 import { Link, type LinkSession } from './link.js';
+import { Maintenance } from './maintenance.js';
 import { Outbox } from './outbox.js';
-import { AgentStore, openDatabase } from './store.js';
+import { AgentStore } from './store.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -64,6 +66,8 @@ export interface AgentOptions {
   onIdentify?: () => Promise<void> | void;
   /** Wall and monotonic time (tests step it). */
   clock?: Clock;
+  /** How often the agent looks after itself (maintenance.ts; default 10 s; tests shorten it). */
+  maintenanceMs?: number;
 }
 
 /** How often the agent looks after itself (clock steps, a full disk healing); TTL expiry every 6th time. */
@@ -86,8 +90,7 @@ export class Agent {
   #settingsVersion: number;
   #session: LinkSession | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
-  #maintenance: NodeJS.Timeout | null = null;
-  #ticks = 0;
+  readonly #maintenance: Maintenance;
   readonly #clock: Clock;
   readonly #steps: ClockStepDetector;
   /** Uncaught exceptions that stopped this agent before (device/crash.ts), as of this start. */
@@ -103,14 +106,26 @@ export class Agent {
     this.#clock = options.clock ?? systemClock;
     this.#steps = new ClockStepDetector(this.#clock);
     this.#crashes = readCrashCount(options.config.dataDir).count;
-    this.#db = openDatabase(path.join(this.config.dataDir, 'agent.db'), this.config.outbox.synchronous);
-    this.store = new AgentStore(this.#db);
     const dataDir = this.config.dataDir;
+    const reserve = new DiskReserve(dataDir);
+    const opened = openOnAnyDisk(path.join(dataDir, 'agent.db'), this.config.outbox.synchronous, reserve, this.log);
+    this.#db = opened.db;
+    this.store = new AgentStore(this.#db);
     this.outbox = new Outbox(this.#db, {
       config: this.config.outbox,
       clock: this.#clock,
-      freeBytes: () => freeBytes(dataDir),
+      // Healed only with room for the reserve again (disk-reserve.ts).
+      freeBytes: () => reserve.spare(),
+      onStorageTrouble: () => this.#maintenance.release(),
       home: `${boardSerial()}:${fs.realpathSync(dataDir)}`,
+    });
+    if (opened.trouble) this.outbox.storageFailed(opened.trouble);
+    this.#maintenance = new Maintenance({
+      outbox: this.outbox,
+      reserve,
+      steps: this.#steps,
+      log: this.log,
+      setOutboxStatus: (status, error) => this.#setStatus('outbox', status, error),
     });
     if (this.outbox.replaced) {
       this.log.warn('this data directory was made on another board or path (a cloned or moved SD card): new outbox identity', {
@@ -119,7 +134,7 @@ export class Agent {
       });
     }
     this.drainer = new Drainer(this.outbox, this.config.outbox.drain, () => this.#clock.mono());
-    this.commands = new Commands(this.store, this.log.child('cmd'));
+    this.commands = new Commands(this.store, this.log.child('cmd'), () => this.#clock.now());
     const applied = this.store.appliedSettings();
     this.#settings = applied?.settings ?? this.config.settings;
     this.#settingsVersion = applied?.version ?? 0;
@@ -150,14 +165,13 @@ export class Agent {
         this.#moduleFailed(m.name, err);
       }
     }
-    this.#maintenance = setInterval(() => this.#maintain(), MAINTENANCE_MS);
-    this.#maintenance.unref();
+    this.#maintenance.start(this.#options.maintenanceMs ?? MAINTENANCE_MS);
     this.link.start();
     this.log.info('agent started', { role: this.config.role, depth: this.outbox.depth() });
   }
 
   async stop(): Promise<void> {
-    if (this.#maintenance) clearInterval(this.#maintenance);
+    this.#maintenance.stop();
     this.#stopHeartbeat();
     for (const m of [...this.#modules].reverse()) {
       try {
@@ -192,41 +206,6 @@ export class Agent {
       ...(this.#steps.steps ? { clock: { steps: this.#steps.steps, lastStepMs: this.#steps.lastStepMs } } : {}),
       ...(this.#crashes ? { crashes: this.#crashes } : {}),
     };
-  }
-
-  /**
-   * Every MAINTENANCE_MS: a wall-clock step is logged and counted (ages run on the outbox clock,
-   * so nothing expires by it); every minute, records past their TTL go; a full disk that healed
-   * shows in the next heartbeat. Each step on its own: one failing does not stop the others.
-   */
-  #maintain(): void {
-    this.#guarded('clock watch', () => {
-      const step = this.#steps.sample();
-      if (step) this.log.warn('wall clock stepped', { stepMs: step, steps: this.#steps.steps });
-    });
-    if (this.#ticks++ % 6 === 0) {
-      this.#guarded('expiry', () => {
-        const dropped = this.outbox.expire();
-        if (dropped) this.log.warn('outbox records expired', { dropped });
-      });
-    }
-    this.#guarded('outbox', () => {
-      const before = this.#status.get('outbox')?.status;
-      const trouble = this.outbox.trouble();
-      if (trouble) this.outbox.recover();
-      const now = this.outbox.trouble();
-      if (now && before !== 'degraded') this.log.error('outbox degraded', { error: now });
-      if (!now && before === 'degraded') this.log.info('outbox writes again');
-      this.#setStatus('outbox', now ? 'degraded' : 'ok', now ?? undefined);
-    });
-  }
-
-  #guarded(what: string, work: () => void): void {
-    try {
-      work();
-    } catch (err) {
-      this.log.error(`${what} failed`, { error: (err as Error).message, stack: (err as Error).stack });
-    }
   }
 
   #context(name: string): AgentContext {
@@ -295,6 +274,7 @@ export class Agent {
       case 'ack': {
         const ack = decode(Ack, payload);
         if (!ack.ok) return this.#refuse(topicName, ack.reason);
+        if (ack.value.outbox && ack.value.outbox !== this.outbox.id) return; // another board's marks (a clone's)
         this.drainer.onAck(ack.value.streams);
         return;
       }
@@ -421,8 +401,13 @@ export class Agent {
     this.#startHeartbeat();
   }
 
+  /** From a timer: whatever fails (a storage read, a health probe) is logged; the next beat tries again. */
   #sendHeartbeat(): void {
-    void this.#publish(topic.state(this.config.deviceId), encode(State, this.state()), { retain: true });
+    try {
+      void this.#publish(topic.state(this.config.deviceId), encode(State, this.state()), { retain: true });
+    } catch (err) {
+      this.log.error('heartbeat not sent', { error: (err as Error).message, stack: (err as Error).stack });
+    }
   }
 
   #startHeartbeat(): void {
@@ -434,14 +419,5 @@ export class Agent {
   #stopHeartbeat(): void {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
-  }
-}
-
-function freeBytes(dir: string): number | null {
-  try {
-    const st = fs.statfsSync(dir);
-    return st.bavail * st.bsize;
-  } catch {
-    return null;
   }
 }

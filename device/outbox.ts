@@ -15,11 +15,15 @@
  *   rest reject), keeps acks and drains going where SQLite can, and heals by itself when space is
  *   back. No method throws a storage error to a timer.
  */
-import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Clock, OutboxConfig, OutboxStats, RawRecord, StreamPolicy } from '../protocols/index.js';
 import { StreamPolicy as StreamPolicySchema, systemClock } from '../protocols/index.js';
 import { OutboxClock } from './outbox-clock.js';
+import { loadOutboxIdentity } from './outbox-identity.js';
+import { type OutboxStatements, outboxStatements } from './outbox-sql.js';
+import { HEALED_FREE_BYTES, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
+
+export { HEALED_FREE_BYTES, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
 
 export class OutboxFullError extends Error {
   constructor(readonly stream: string, readonly capacity: number) {
@@ -27,29 +31,6 @@ export class OutboxFullError extends Error {
     this.name = 'OutboxFullError';
   }
 }
-
-/** An append refused because the disk (or SQLite's storage) cannot take it now. */
-export class OutboxStorageError extends Error {
-  constructor(readonly stream: string, override readonly cause: Error) {
-    super(`outbox stream ${stream}: record refused, ${storageTrouble(cause)}`);
-    this.name = 'OutboxStorageError';
-  }
-}
-
-/** SQLite errors of the storage itself (full, I/O, read-only), as opposed to a bug of ours. */
-export function isStorageError(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|NOMEM|CORRUPT)/.test(code);
-}
-
-/** `disk full`, or the storage error in a few words. */
-export function storageTrouble(err: Error): string {
-  const code = (err as { code?: string }).code ?? '';
-  return code.startsWith('SQLITE_FULL') ? 'disk full' : `storage error (${code || err.message})`;
-}
-
-/** Free bytes below which a full disk is not taken as healed. */
-const HEALED_FREE_BYTES = 256 * 1024;
 
 interface Queued {
   stream: string;
@@ -83,38 +64,24 @@ export interface OutboxOptions {
    * made is a cloned or moved card: it takes a new identity, so the fleet keeps its records apart.
    */
   home?: string;
+  /**
+   * Called when the storage refuses a write (the agent hands its disk reserve to SQLite then, see
+   * disk-reserve.ts); the write that failed is tried again on its usual schedule.
+   */
+  onStorageTrouble?: (err: Error) => void;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS outbox_streams (
-  stream   TEXT PRIMARY KEY,
-  next_seq INTEGER NOT NULL,
-  dropped  INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox_identity (
-  id   TEXT NOT NULL,
-  home TEXT
-);
-CREATE TABLE IF NOT EXISTS outbox_pending (
-  stream TEXT NOT NULL,
-  seq    INTEGER NOT NULL,
-  ts     INTEGER NOT NULL,
-  data   TEXT NOT NULL,
-  at     INTEGER,
-  PRIMARY KEY (stream, seq)
-) WITHOUT ROWID;
-`;
 
 export class Outbox {
   /** This outbox's identity, made with its database: a new one means seqs start again at 1. */
   readonly id: string;
   /** The identity this card had on the board or path it was cloned or moved from, if so. */
-  readonly replaced: string | null = null;
+  readonly replaced: string | null;
   readonly #db: Database.Database;
   readonly #config: OutboxConfig;
   readonly #now: () => number;
   readonly #clock: OutboxClock;
   readonly #freeBytes: () => number | null;
+  readonly #onStorageTrouble: (err: Error) => void;
   readonly #streams = new Map<string, StreamState>();
   /** Set while the storage refuses writes (disk full, I/O errors); cleared when a write goes through again. */
   #trouble: Error | null = null;
@@ -124,7 +91,7 @@ export class Outbox {
   #timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
   #ackTimer: NodeJS.Timeout | null = null;
   #listeners = new Set<() => void>();
-  readonly #stmt;
+  readonly #stmt: OutboxStatements;
 
   constructor(db: Database.Database, options: OutboxOptions) {
     this.#db = db;
@@ -132,55 +99,16 @@ export class Outbox {
     const clock: Clock = options.clock ?? (options.now ? { now: options.now, mono: options.now } : systemClock);
     this.#now = () => clock.now();
     this.#freeBytes = options.freeBytes ?? (() => null);
-    db.exec(SCHEMA);
-    // Databases from before the outbox clock: their rows age from their timestamps.
-    if (!(db.prepare('SELECT name FROM pragma_table_info(?)').all('outbox_pending') as { name: string }[]).some((c) => c.name === 'at')) {
-      db.exec('ALTER TABLE outbox_pending ADD COLUMN at INTEGER');
-    }
+    this.#onStorageTrouble = options.onStorageTrouble ?? (() => {});
+    this.#stmt = outboxStatements(db);
     this.#clock = new OutboxClock(db, clock);
-    if (!(db.prepare('SELECT name FROM pragma_table_info(?)').all('outbox_identity') as { name: string }[]).some((c) => c.name === 'home')) {
-      db.exec('ALTER TABLE outbox_identity ADD COLUMN home TEXT');
-    }
-    const home = options.home ?? null;
-    const row = db.prepare('SELECT id, home FROM outbox_identity').get() as { id: string; home: string | null } | undefined;
-    if (row && (row.home === home || home === null || row.home === null)) {
-      this.id = row.id;
-      if (row.home === null && home !== null) this.#saveIdentity(row.id, home); // adopted by this board
-    } else {
-      if (row) this.replaced = row.id;
-      this.id = crypto.randomBytes(6).toString('base64url');
-      this.#saveIdentity(this.id, home);
-    }
-    this.#stmt = {
-      insert: db.prepare('INSERT INTO outbox_pending (stream, seq, ts, data, at) VALUES (?, ?, ?, ?, ?)'),
-      saveStream: db.prepare(
-        'INSERT INTO outbox_streams (stream, next_seq, dropped) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET next_seq = excluded.next_seq, dropped = excluded.dropped',
-      ),
-      dropOldest: db.prepare(
-        'DELETE FROM outbox_pending WHERE stream = ? AND seq IN (SELECT seq FROM outbox_pending WHERE stream = ? ORDER BY seq LIMIT ?)',
-      ),
-      ack: db.prepare('DELETE FROM outbox_pending WHERE stream = ? AND seq <= ?'),
-      countRange: db.prepare('SELECT count(*) AS n FROM outbox_pending WHERE stream = ? AND seq > ? AND seq <= ?'),
-      // `at` is on the outbox clock; rows from before it (at NULL) age by their timestamp, mapped onto it.
-      expire: db.prepare('DELETE FROM outbox_pending WHERE stream = ? AND coalesce(at, ts + ?) < ?'),
-      after: db.prepare('SELECT seq, ts, data FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?'),
-      lowest: db.prepare('SELECT seq FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT 1'),
-      oldest: db.prepare('SELECT coalesce(at, ts + ?) AS at FROM outbox_pending WHERE stream = ? AND seq > ? ORDER BY seq LIMIT 1'),
-    };
-    for (const row of db.prepare('SELECT stream, next_seq, dropped FROM outbox_streams').all() as {
-      stream: string;
-      next_seq: number;
-      dropped: number;
-    }[]) {
-      this.#streams.set(row.stream, { nextSeq: row.next_seq, pending: 0, dropped: row.dropped, acked: 0, deleted: 0 });
-    }
-    for (const row of db.prepare('SELECT stream, count(*) AS n FROM outbox_pending GROUP BY stream').all() as {
-      stream: string;
-      n: number;
-    }[]) {
-      const s = this.#stream(row.stream);
-      s.pending = row.n;
-    }
+    const identity = loadOutboxIdentity(db, options.home ?? null);
+    this.id = identity.id;
+    this.replaced = identity.replaced;
+    const streams = db.prepare('SELECT stream, next_seq, dropped FROM outbox_streams').all() as { stream: string; next_seq: number; dropped: number }[];
+    for (const row of streams) this.#streams.set(row.stream, { nextSeq: row.next_seq, pending: 0, dropped: row.dropped, acked: 0, deleted: 0 });
+    const pending = db.prepare('SELECT stream, count(*) AS n FROM outbox_pending GROUP BY stream').all() as { stream: string; n: number }[];
+    for (const row of pending) this.#stream(row.stream).pending = row.n;
   }
 
   policy(stream: string): StreamPolicy {
@@ -218,7 +146,10 @@ export class Outbox {
       return;
     }
     this.#queue = [];
-    let outcomes = this.#transact('append', () => this.#insert(batch, false));
+    // While the disk is full the outbox does not grow: straight to making room (drop-oldest streams
+    // drop one row for each they add, reject-new streams refuse), so what room SQLite finds (the
+    // disk reserve, pages freed by acks) goes to acks and checkpoints, not to new records.
+    let outcomes = this.#diskFull() ? this.#trouble! : this.#transact('append', () => this.#insert(batch, false));
     if (outcomes instanceof Error && isStorageError(outcomes)) {
       const cause = outcomes;
       // Room may still be had by dropping what a drop-oldest stream would drop anyway.
@@ -238,6 +169,9 @@ export class Outbox {
     this.#applyAcks();
     const touched = new Set<string>();
     const at = this.#clock.now();
+    // The wall clock stepped since the clock was saved: save it with this commit, or a restart
+    // before the next save would take the step for time that passed (outbox-clock.ts).
+    if (this.#clock.stepped()) this.#clock.save();
     for (const q of batch) {
       const s = this.#stream(q.stream);
       const policy = this.policy(q.stream);
@@ -279,9 +213,15 @@ export class Outbox {
     } catch (err) {
       this.#streams.clear();
       for (const [k, s] of before) this.#streams.set(k, s);
+      this.#clock.reload();
       if (isStorageError(err)) {
         this.#trouble = err as Error;
         this.storageErrors++;
+        try {
+          this.#onStorageTrouble(err as Error);
+        } catch {
+          // the hook's fault is its own; the outbox carries on
+        }
       }
       // Acks not yet deleted stay pending in memory: try again later.
       if (hadAckTimer || [...this.#streams.values()].some((s) => s.acked > s.deleted)) this.#armAckTimer();
@@ -300,20 +240,31 @@ export class Outbox {
     if (this.#trouble) this.#transact('recovery', () => (this.#applyAcks(), this.#clock.save()));
   }
 
-  /** `null` while the storage takes writes; otherwise what is wrong (`disk full`, …). */
-  trouble(): string | null {
-    return this.#trouble ? storageTrouble(this.#trouble) : null;
+  /** Saves the outbox clock now (the wall clock stepped); false if the storage refused. */
+  saveClock(): boolean {
+    return !(this.#transact('clock', () => this.#clock.save()) instanceof Error);
   }
 
-  #saveIdentity(id: string, home: string | null): void {
-    try {
-      this.#db.transaction(() => {
-        this.#db.prepare('DELETE FROM outbox_identity').run();
-        this.#db.prepare('INSERT INTO outbox_identity (id, home) VALUES (?, ?)').run(id, home);
-      })();
-    } catch {
-      // a full disk: this identity holds for this run; the next start tries again
-    }
+  /**
+   * A write to this database outside the outbox failed (opening it, see disk-reserve.ts): the
+   * outbox is in trouble as if one of its own had, until a write of its own heals it.
+   */
+  storageFailed(err: Error): void {
+    if (isStorageError(err)) this.#trouble = err;
+  }
+
+  /** `null` while the storage takes writes; otherwise what is wrong (`disk full`, …). */
+  trouble(): string | null {
+    if (!this.#trouble) return null;
+    return this.#diskFull() ? 'disk full' : storageTrouble(this.#trouble);
+  }
+
+  /** In trouble for want of room: SQLite said so, or a storage error came with no room to spare. */
+  #diskFull(): boolean {
+    if (!this.#trouble) return false;
+    if (isDiskFull(this.#trouble)) return true;
+    const free = this.#freeBytes();
+    return free !== null && free < HEALED_FREE_BYTES;
   }
 
   /** Called after every commit that added records (the link drains on it). */

@@ -22,15 +22,27 @@ CREATE TABLE IF NOT EXISTS agent_settings (
 );
 `;
 
-export function openDatabase(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): Database.Database {
+/**
+ * Opens (or makes) the agent's database. `exclusive`: the last resort on a full disk
+ * (disk-reserve.ts), where SQLite keeps its wal-index in memory instead of the -shm file it
+ * cannot allocate; no other connection can open the database while this one holds it.
+ */
+export function openDatabase(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL', options: { exclusive?: boolean } = {}): Database.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
-  // Small pages for small rows: every commit writes whole pages to the WAL, and SD cards wear out.
-  // (Takes effect only when the file is new; an existing database keeps its page size.)
-  db.pragma('page_size = 1024');
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('busy_timeout = 5000');
+  try {
+    // Before anything reads the database: only then does WAL mode do without the -shm file.
+    if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
+    // Small pages for small rows: every commit writes whole pages to the WAL, and SD cards wear out.
+    // (Takes effect only when the file is new; an existing database keeps its page size.)
+    db.pragma('page_size = 1024');
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('busy_timeout = 5000');
+  } catch (err) {
+    db.close(); // a handle left open would hold the files (and the file system) until exit
+    throw err;
+  }
   return db;
 }
 
