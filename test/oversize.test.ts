@@ -34,7 +34,7 @@ test('the command limit is exact: MAX_PAYLOAD_BYTES encoded is accepted, one byt
     const now = 1_700_000_000_000;
     const book = new CommandBook(db, () => now);
     // Everything but the padding: a cmdId is always a 36-character UUID.
-    const wire = { v: 1, cmdId: 'x'.repeat(36), issuedAt: now, expiresAt: now + 60_000, args: { pad: '' } };
+    const wire = { v: 1, cmdId: 'x'.repeat(36), issuedAt: now, expiresAt: now + 60_000, sentAt: now, args: { pad: '' } };
     const pad = MAX_PAYLOAD_BYTES - Buffer.byteLength(JSON.stringify(wire));
 
     const fits = book.issue('bus-20', 'ping', { pad: 'p'.repeat(pad) }, 60);
