@@ -1,7 +1,8 @@
 /**
  * The edge agent: the common core every role shares (outbox, link, heartbeat, commands, desired
- * config) and the role's modules, each with start()/stop() and its own status in the heartbeat.
- * A module that throws is marked failed and reported; it never takes the agent down.
+ * config) and the role's modules (device/roles.ts), each with start()/stop(), one context and its
+ * own status in the heartbeat. The modules run in device/module-host.ts: a module that fails is
+ * reported and restarted with backoff; it never takes the agent down.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,51 +15,42 @@ import {
   CfgReported,
   ClockStepDetector,
   Content,
-  DeviceSettings as DeviceSettingsSchema,
+  Frame,
   LogLevel,
   State,
   createLogger,
   decode,
   encode,
-  formatIssues,
   parseTopic,
   Session,
   systemClock,
   topic,
 } from '../protocols/index.js';
-import { createBoardHealth } from '../hardware/board/health.js';
-import { boardSerial } from '../hardware/board/identity.js';
+import { createBoard } from '../hardware/board/board.js';
 import { CommandRejected, Commands } from './commands.js';
 import { readCrashCount } from './crash.js';
 import { DiskReserve, openOnAnyDisk } from './disk-reserve.js';
 import { Drainer } from './drain.js';
 import { Link, type LinkSession } from './link.js';
 import { Maintenance } from './maintenance.js';
+import type { AnyAgentModule, FrameReport, ModuleDrivers } from './module.js';
+import { ModuleHost, type ModuleRestartPolicy } from './module-host.js';
 import { Outbox } from './outbox.js';
+import { AppliedSettings } from './settings.js';
 import { AgentStore } from './store.js';
+
+export type { AgentContext, AgentModule } from './module.js';
 
 export const AGENT_VERSION = '0.1.0';
 
-/** What a role module gets: everything it may touch, nothing global. */
-export interface AgentContext {
-  config: AgentConfig;
-  log: Logger;
-  /** Queues a telemetry record; resolves with its seq once it is safe on disk. */
-  record(stream: string, data: unknown, ts?: number): Promise<number>;
-  setStatus(status: ModuleStatus['status'], error?: string): void;
-}
-
-export interface AgentModule {
-  readonly name: string;
-  start(ctx: AgentContext): Promise<void> | void;
-  stop(): Promise<void> | void;
-  /** Content pushed by the fleet for this device (arrival boards, parking counts, …). */
-  onContent?(kind: string, body: unknown): void;
-}
-
 export interface AgentOptions {
   config: AgentConfig;
-  modules?: AgentModule[];
+  /** The role's modules (device/roles.ts `modulesFor`); none by default. */
+  modules?: AnyAgentModule[];
+  /** What the modules get as hardware; by default the board's own health. */
+  drivers?: Partial<ModuleDrivers>;
+  /** How failed modules are restarted (default 1 s doubling to 5 min, jittered; tests shorten it). */
+  moduleRestart?: Partial<ModuleRestartPolicy>;
   log?: Logger;
   /** Called after a `restart` command has been acknowledged; the process supervisor restarts us. */
   onRestart?: () => void;
@@ -83,11 +75,12 @@ export class Agent {
   readonly commands: Commands;
   readonly #db: Database.Database;
   readonly #options: AgentOptions;
-  readonly #modules: AgentModule[];
+  readonly #modules: ModuleHost;
   readonly #status = new Map<string, ModuleStatus>();
-  readonly #health;
-  #settings: DeviceSettings;
-  #settingsVersion: number;
+  readonly #board: ModuleDrivers['board'];
+  readonly #settings: AppliedSettings;
+  /** What the display shows now (a module's last frame), sent again on each session. */
+  #frame: Frame | null = null;
   #session: LinkSession | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   readonly #maintenance: Maintenance;
@@ -108,6 +101,7 @@ export class Agent {
     this.#crashes = readCrashCount(options.config.dataDir).count;
     const dataDir = this.config.dataDir;
     const reserve = new DiskReserve(dataDir);
+    this.#board = options.drivers?.board ?? createBoard({ kind: 'linux', dataDir });
     const opened = openOnAnyDisk(path.join(dataDir, 'agent.db'), this.config.outbox.synchronous, reserve, this.log);
     this.#db = opened.db;
     this.store = new AgentStore(this.#db);
@@ -117,7 +111,7 @@ export class Agent {
       // Healed only with room for the reserve again (disk-reserve.ts).
       freeBytes: () => reserve.spare(),
       onStorageTrouble: () => this.#maintenance.release(),
-      home: `${boardSerial()}:${fs.realpathSync(dataDir)}`,
+      home: `${this.#board.serial()}:${fs.realpathSync(dataDir)}`,
     });
     if (opened.trouble) this.outbox.storageFailed(opened.trouble);
     this.#maintenance = new Maintenance({
@@ -135,36 +129,38 @@ export class Agent {
     }
     this.drainer = new Drainer(this.outbox, this.config.outbox.drain, () => this.#clock.mono());
     this.commands = new Commands(this.store, this.log.child('cmd'), () => this.#clock.now());
-    const applied = this.store.appliedSettings();
-    this.#settings = applied?.settings ?? this.config.settings;
-    this.#settingsVersion = applied?.version ?? 0;
-    this.log.level = this.#settings.logLevel;
-    this.#health = createBoardHealth({ dataDir: this.config.dataDir });
-    this.#modules = options.modules ?? [];
+    this.#settings = new AppliedSettings(this.store, this.config.settings, this.log);
+    this.log.level = this.settings.logLevel;
     this.link = new Link(this.config, () => this.store.nextEpoch(), this.#linkHandlers(), this.log.child('link'));
     this.#registerCommands();
+    this.#modules = new ModuleHost({
+      modules: options.modules ?? [],
+      device: { id: this.config.deviceId, role: this.config.role, ...(this.config.site ? { site: this.config.site } : {}) },
+      log: this.log,
+      db: this.#db,
+      commands: this.commands,
+      drivers: { board: this.#board },
+      settings: this.settings.modules,
+      record: (stream, data, ts) => this.record(stream, data, ts),
+      publishFrame: (frame) => this.#publishFrame(frame),
+      setStatus: (name, status, error, failures) => this.#setStatus(name, status, error, failures),
+      mono: () => this.#clock.mono(),
+      ...(options.moduleRestart ? { restart: options.moduleRestart } : {}),
+    });
   }
 
   get settings(): DeviceSettings {
-    return this.#settings;
+    return this.#settings.current;
   }
 
   get settingsVersion(): number {
-    return this.#settingsVersion;
+    return this.#settings.version;
   }
 
   async start(): Promise<void> {
     this.#setStatus('outbox', 'ok');
     this.#setStatus('link', 'starting');
-    for (const m of this.#modules) {
-      this.#setStatus(m.name, 'starting');
-      try {
-        await m.start(this.#context(m.name));
-        if (this.#status.get(m.name)?.status === 'starting') this.#setStatus(m.name, 'ok');
-      } catch (err) {
-        this.#moduleFailed(m.name, err);
-      }
-    }
+    await this.#modules.start();
     this.#maintenance.start(this.#options.maintenanceMs ?? MAINTENANCE_MS);
     this.link.start();
     this.log.info('agent started', { role: this.config.role, depth: this.outbox.depth() });
@@ -173,14 +169,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.#maintenance.stop();
     this.#stopHeartbeat();
-    for (const m of [...this.#modules].reverse()) {
-      try {
-        await m.stop();
-        this.#setStatus(m.name, 'stopped');
-      } catch (err) {
-        this.#moduleFailed(m.name, err);
-      }
-    }
+    await this.#modules.stop();
     this.drainer.stop();
     await this.link.stop();
     this.outbox.close();
@@ -200,7 +189,7 @@ export class Agent {
       epoch: this.link.epoch || 1,
       ts: this.#clock.now(),
       status,
-      health: this.#health.read(),
+      health: this.#board.health(),
       outbox: this.outbox.stats(),
       modules: Object.fromEntries(this.#status),
       ...(this.#steps.steps ? { clock: { steps: this.#steps.steps, lastStepMs: this.#steps.lastStepMs } } : {}),
@@ -208,22 +197,24 @@ export class Agent {
     };
   }
 
-  #context(name: string): AgentContext {
-    return {
-      config: this.config,
-      log: this.log.child(name),
-      record: (stream, data, ts) => this.record(stream, data, ts),
-      setStatus: (status, error) => this.#setStatus(name, status, error),
-    };
+  #setStatus(name: string, status: ModuleStatus['status'], error?: string, failures?: number): void {
+    this.#status.set(name, { status, ...(error ? { error: error.slice(0, 500) } : {}), ...(failures ? { failures } : {}) });
   }
 
-  #setStatus(name: string, status: ModuleStatus['status'], error?: string): void {
-    this.#status.set(name, error ? { status, error: error.slice(0, 500) } : { status });
-  }
-
-  #moduleFailed(name: string, err: unknown): void {
-    this.log.error('module failed', { module: name, error: (err as Error)?.message ?? String(err) });
-    this.#setStatus(name, 'failed', (err as Error)?.message ?? String(err));
+  /** A module's frame: published now if there is a link (dropped quietly if not), and again on each session. */
+  async #publishFrame(report: FrameReport): Promise<boolean> {
+    let payload: string;
+    try {
+      const frame: Frame = { v: 1, ts: this.#clock.now(), kind: report.kind, summary: report.summary, ...(report.hash ? { hash: report.hash } : {}) };
+      payload = encode(Frame, frame, 'frame');
+      this.#frame = frame;
+    } catch (err) {
+      this.log.warn('frame not published', { kind: report.kind, error: (err as Error).message });
+      return false;
+    }
+    if (!this.#session || !this.link.fleetOnline) return false;
+    await this.#publish(topic.frame(this.config.deviceId), payload, { qos: 1 });
+    return true;
   }
 
   #publish(topicName: string, payload: string, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void> {
@@ -245,6 +236,7 @@ export class Agent {
         if (online && this.#session) {
           this.#setStatus('link', 'ok');
           this.#sendHeartbeat(); // so the fleet sees the link ok now, not one heartbeat later
+          if (this.#frame) void this.#publish(topic.frame(this.config.deviceId), encode(Frame, this.#frame), { qos: 1 });
           const id = this.config.deviceId;
           const session = this.#session;
           this.drainer.start(session.epoch, (stream, payload) => {
@@ -290,8 +282,7 @@ export class Agent {
       case 'cfg-desired': {
         const desired = decode(CfgDesired, payload);
         if (!desired.ok) return this.#refuse(topicName, desired.reason);
-        this.#applyDesired(desired.value);
-        return;
+        return this.#applyDesired(desired.value);
       }
       case 'session': {
         const session = decode(Session, payload);
@@ -307,13 +298,9 @@ export class Agent {
       case 'content': {
         const content = decode(Content, payload);
         if (!content.ok) return this.#refuse(topicName, content.reason);
-        for (const m of this.#modules) {
-          try {
-            m.onContent?.(content.value.kind, content.value.body);
-          } catch (err) {
-            this.#moduleFailed(m.name, err);
-          }
-        }
+        const outcome = this.#modules.content(content.value.kind, content.value.body);
+        if ('refused' in outcome) return this.#refuse(topicName, `${content.value.kind}: ${outcome.refused}`);
+        if (!outcome.delivered) this.log.debug('content for no running module', { kind: content.value.kind });
         return;
       }
       default:
@@ -326,42 +313,29 @@ export class Agent {
     this.log.warn('message refused', { topic: topicName, reason });
   }
 
-  /** Validates, stores and applies desired settings as one step; a bad one leaves the old in force. */
-  #applyDesired(desired: CfgDesired): void {
+  /** Validates, stores and applies desired settings as one step (settings.ts); a bad one leaves the old in force. */
+  async #applyDesired(desired: CfgDesired): Promise<void> {
     const report = (extra: Partial<CfgReported> = {}) =>
       void this.#publish(
         topic.cfgReported(this.config.deviceId),
-        encode(CfgReported, { v: 1, ts: Date.now(), version: this.#settingsVersion, ...extra }),
+        encode(CfgReported, { v: 1, ts: Date.now(), version: this.settingsVersion, ...extra }),
         { retain: true },
       );
-    if (desired.version === this.#settingsVersion) return report();
-    const parsed = DeviceSettingsSchema.safeParse(desired.settings);
-    if (!parsed.success) {
-      const error = formatIssues(parsed.error);
-      this.log.warn('desired config rejected', { version: desired.version, error });
-      return report({ rejected: { version: desired.version, error } });
+    const outcome = this.#settings.take(desired, (s) => this.#modules.check(s.modules));
+    if (outcome.kind === 'rejected') return report({ rejected: { version: desired.version, error: outcome.error } });
+    if (outcome.kind === 'applied') {
+      this.log.level = outcome.settings.logLevel;
+      if (outcome.settings.heartbeatS !== outcome.previous.heartbeatS && this.#session) this.#startHeartbeat();
     }
-    const heartbeatChanged = parsed.data.heartbeatS !== this.#settings.heartbeatS;
-    try {
-      this.store.saveSettings(desired.version, parsed.data);
-    } catch (err) {
-      // Not stored, so not applied (a restart would lose it): the fleet sees why and resends on the next birth.
-      const error = `cannot store it: ${(err as Error).message}`;
-      this.log.warn('desired config not applied', { version: desired.version, error });
-      return report({ rejected: { version: desired.version, error } });
-    }
-    this.#settings = parsed.data;
-    this.#settingsVersion = desired.version;
-    this.log.level = parsed.data.logLevel;
-    if (heartbeatChanged && this.#session) this.#startHeartbeat();
-    this.log.info('desired config applied', { version: desired.version });
     report();
+    if (outcome.kind === 'applied') await this.#modules.applySettings(outcome.settings.modules);
   }
 
   #registerCommands(): void {
     this.commands.register('ping', () => ({ pong: Date.now(), depth: this.outbox.depth(), epoch: this.link.epoch }));
     this.commands.register('identify', async () => {
       this.log.warn('IDENTIFY: this is ' + this.config.deviceId);
+      await this.#modules.identify(); // each module's own, its errors contained
       await this.#options.onIdentify?.();
       return { deviceId: this.config.deviceId };
     });
@@ -392,8 +366,8 @@ export class Agent {
       role: this.config.role,
       ...(this.config.site ? { site: this.config.site } : {}),
       versions: { agent: AGENT_VERSION, node: process.version },
-      heartbeatS: this.#settings.heartbeatS,
-      configVersion: this.#settingsVersion,
+      heartbeatS: this.settings.heartbeatS,
+      configVersion: this.settingsVersion,
       outbox: { id: this.outbox.id, ...(this.outbox.replaced ? { clonedFrom: this.outbox.replaced } : {}) },
     };
     void this.#publish(topic.birth(this.config.deviceId), encode(Birth, birth));
@@ -412,7 +386,7 @@ export class Agent {
 
   #startHeartbeat(): void {
     this.#stopHeartbeat();
-    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.#settings.heartbeatS * 1000);
+    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.settings.heartbeatS * 1000);
     this.#heartbeat.unref();
   }
 

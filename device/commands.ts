@@ -27,6 +27,14 @@ export class Commands {
     this.#handlers.set(verb, handler);
   }
 
+  unregister(verb: string): void {
+    this.#handlers.delete(verb);
+  }
+
+  has(verb: string): boolean {
+    return this.#handlers.has(verb);
+  }
+
   verbs(): string[] {
     return [...this.#handlers.keys()];
   }

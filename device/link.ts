@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../protocols/index.js';
-import { FleetState, State, decode, deviceSubscriptions, encode, parseTopic, topic } from '../protocols/index.js';
+import { FleetState, State, decode, deviceSubscriptionQos, encode, parseTopic, topic } from '../protocols/index.js';
 import type { AgentConfig } from '../protocols/index.js';
 
 export interface LinkHandlers {
@@ -146,7 +146,7 @@ export class Link {
       this.epoch = epoch;
       this.#log.info('connected', { url: m.url, epoch });
       // Acks at QoS 0: one lost is repaired by the resend after ackTimeoutS; the rest at QoS 1.
-      const filters = Object.fromEntries(deviceSubscriptions(deviceId).map((f) => [f, { qos: f === topic.ack(deviceId) ? 0 : 1 } as const]));
+      const filters = deviceSubscriptionQos(deviceId);
       client.subscribe(filters, (err, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
         if (err || refused.length) this.#log.error('subscribe refused', { error: err?.message, refused });

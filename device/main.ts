@@ -10,6 +10,7 @@ import { createLogger } from '../protocols/index.js';
 import { Agent } from './agent.js';
 import { ConfigError, loadAgentConfig } from './config.js';
 import { exitOnCrash } from './crash.js';
+import { modulesFor } from './roles.js';
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`tabla-agent: ${message}\n`);
@@ -45,6 +46,7 @@ let stopping = false;
 const agent = new Agent({
   config,
   log,
+  modules: modulesFor(config.role),
   onRestart: () => void shutdown('restart command'),
 });
 

@@ -20,6 +20,7 @@
 import type Database from 'better-sqlite3';
 import type { Clock, Logger, TelemetryBatch } from '../protocols/index.js';
 import { systemClock } from '../protocols/index.js';
+import type { CommittedRecord, FleetEvents } from './bus.js';
 import type { Metrics } from './metrics.js';
 
 export interface StreamStatus {
@@ -86,6 +87,8 @@ export interface IngestOptions {
   log: Logger;
   /** A condition of one device the technician must act on (e.g. two boards with one outbox). */
   reportFault?: FaultReporter;
+  /** Where newly stored records go after their commit (the fleet bus); `wants` skips the work when no one listens. */
+  committed?: { wants(): boolean; emit(event: FleetEvents['telemetry-committed']): void };
   clock?: Clock;
 }
 
@@ -95,6 +98,7 @@ export class Ingest {
   readonly #publishAck: AckPublisher;
   readonly #log: Logger;
   readonly #reportFault: FaultReporter;
+  readonly #committed: IngestOptions['committed'];
   readonly #clock: Clock;
   readonly #streams = new Map<string, StreamState>();
   #queue: Queued[] = [];
@@ -111,6 +115,7 @@ export class Ingest {
     this.#publishAck = options.publishAck;
     this.#log = options.log;
     this.#reportFault = options.reportFault ?? (() => {});
+    this.#committed = options.committed;
     this.#clock = options.clock ?? systemClock;
     this.#stmt = {
       insert: db.prepare(
@@ -217,6 +222,8 @@ export class Ingest {
     const receivedAt = this.#clock.now();
     const snapshot = new Map<string, StreamState | undefined>();
     const touched = new Map<string, [string, string, StreamState]>();
+    const wanted = this.#committed?.wants() ?? false;
+    const fresh: FleetEvents['telemetry-committed'][] = [];
     const state = (deviceId: string, name: string): StreamState => {
       const key = `${deviceId}\u0000${name}`;
       if (!snapshot.has(key)) {
@@ -238,6 +245,7 @@ export class Ingest {
             if (s.maxSeq < s.hwm) s.maxSeq = s.hwm;
           }
           let differing = 0;
+          const inserted: CommittedRecord[] | null = wanted ? [] : null;
           for (const r of batch.records) {
             const data = JSON.stringify(r.data ?? null);
             const changes = this.#stmt.insert.run(deviceId, name, r.seq, r.ts, batch.epoch, receivedAt, data).changes;
@@ -245,6 +253,7 @@ export class Ingest {
               s.stored++;
               stored++;
               if (r.seq > s.maxSeq) s.maxSeq = r.seq;
+              inserted?.push({ seq: r.seq, ts: r.ts, data: r.data ?? null });
             } else {
               s.duplicates++;
               duplicates++;
@@ -262,6 +271,7 @@ export class Ingest {
                 `and were not stored; re-provision one board (or wipe its data directory)`,
             );
           }
+          if (inserted?.length) fresh.push({ deviceId, stream: name, outbox: batch.outbox ?? null, receivedAt, records: inserted });
           this.#advance(deviceId, name, s, batch);
           touched.set(`${deviceId}\u0000${name}`, [deviceId, name, s]);
           // One ack per outbox: a mark is only ever applied by the outbox whose seqs it counts.
@@ -292,6 +302,8 @@ export class Ingest {
         this.#log.warn('ack not sent', { device: deviceId, error: (err as Error).message });
       }
     }
+    // Engines see what was stored after the devices have their acks: none of them delays an ack.
+    for (const event of fresh) this.#committed!.emit(event);
   }
 
   /**

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { parseArgs } from 'node:util';
-import { LEVELS, type Level, createLogger } from '../protocols/index.js';
+import { LOG_LEVELS, type LogLevel, createLogger } from '../protocols/index.js';
 import { exitOnCrash, readCrashCount } from './crash.js';
 import { dataDirFromEnv } from './local.js';
 import { FleetService } from './service.js';
@@ -96,8 +96,8 @@ function checkDataDir(dir: string): void {
   }
 }
 
-const level = (env.TABLA_LOG_LEVEL ?? 'info') as Level;
-const log = createLogger('fleet', { level: LEVELS.includes(level) ? level : 'info' });
+const level = (env.TABLA_LOG_LEVEL ?? 'info') as LogLevel;
+const log = createLogger('fleet', { level: LOG_LEVELS.includes(level) ? level : 'info' });
 const tlsPort = values['tls-port'] ?? env.TABLA_MQTT_TLS_PORT;
 const tlsCert = values['tls-cert'] ?? env.TABLA_MQTT_TLS_CERT;
 const tlsKey = values['tls-key'] ?? env.TABLA_MQTT_TLS_KEY;

@@ -1,55 +1,36 @@
 /**
- * The fleet service: broker (embedded, or an external one by URL), registry, presence, ingest,
- * commands, desired configs and the HTTP API, in one process with start()/stop().
+ * The fleet service, as wiring: the broker (embedded, or an external one by URL), the fleet's own
+ * MQTT link, the registry, presence, ingest, commands, desired configs, the HTTP API and the
+ * engines, in one process with start()/stop(). What each part does lives in its own file; device
+ * messages go through the handler table (handlers.ts), HTTP through the route table (http/),
+ * features through engines on the bus (engines/).
  *
  * The fleet is a client of the broker like any device — in the embedded case too, over loopback —
  * so one code path serves a town on one machine and a region on a broker cluster.
  */
 import type Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock, Logger } from '../protocols/index.js';
-import {
-  Ack,
-  Birth,
-  CfgReported,
-  CmdAck,
-  FLEET_SUBSCRIPTIONS,
-  FLEET_USERNAME,
-  ClockStepDetector,
-  FleetState,
-  Frame,
-  Session,
-  State,
-  TelemetryBatch,
-  createLogger,
-  decode,
-  encode,
-  parseTopic,
-  systemClock,
-  topic,
-} from '../protocols/index.js';
+import { ClockStepDetector, createLogger, systemClock } from '../protocols/index.js';
 import { EmbeddedBroker } from './broker.js';
+import { FleetBus } from './bus.js';
 import { CommandBook, type CommandRecord } from './commands.js';
 import { openFleetDatabase } from './db.js';
 import { DeviceConfigs } from './device-config.js';
+import { EngineHost, type FleetEngine } from './engines/engine.js';
+import { defaultEngines } from './engines/index.js';
 import { DeviceFaults } from './faults.js';
-import { HttpApi } from './http.js';
+import { type HandlerContext, defineHandlerMetrics, dispatch } from './handlers.js';
+import { HttpApi } from './http/router.js';
+import { type ApiContext, commandRoutes, configRoutes, deviceRoutes, serviceRoutes } from './http/routes.js';
 import { Ingest } from './ingest.js';
+import { FleetLink } from './link.js';
 import { type FleetLocal, loadOrCreateLocal, writeLocal } from './local.js';
 import { Metrics } from './metrics.js';
-import { PRESENCES, PresenceTracker } from './presence.js';
+import { Outgoing } from './outgoing.js';
+import { PRESENCES, type Presence, PresenceTracker } from './presence.js';
 import { Registry } from './registry.js';
 
 export const FLEET_VERSION = '0.1.0';
-
-/**
- * Telemetry at QoS 0 between broker and fleet: delivery is made certain end to end (the device
- * keeps every row until the fleet's `ack` after its commit, and resends), so a broker-level PUBACK
- * per record would buy nothing and cost a round of bookkeeping per message. The rest at QoS 1.
- */
-function fleetSubscriptions(): Record<string, { qos: 0 | 1 }> {
-  return Object.fromEntries(FLEET_SUBSCRIPTIONS.map((f) => [f, { qos: f.endsWith('/t/+') ? 0 : 1 }]));
-}
 
 export interface FleetOptions {
   dataDir: string;
@@ -66,6 +47,14 @@ export interface FleetOptions {
   log?: Logger;
   /** Wall and monotonic time (tests step it). */
   clock?: Clock;
+  /** The engines to run (default: engines/index.ts). */
+  engines?: FleetEngine[];
+}
+
+/** A `0.0.0.0` or `::` listener is reached on loopback from here. */
+function reachable(host: string | undefined): string {
+  const h = host && host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1';
+  return h.includes(':') ? `[${h}]` : h;
 }
 
 export class FleetService {
@@ -73,6 +62,7 @@ export class FleetService {
   readonly log: Logger;
   readonly metrics = new Metrics();
   readonly clock: Clock;
+  readonly bus: FleetBus;
   readonly presence: PresenceTracker;
   readonly faults: DeviceFaults;
   readonly db: Database.Database;
@@ -81,12 +71,15 @@ export class FleetService {
   readonly commands: CommandBook;
   readonly configs: DeviceConfigs;
   readonly local: FleetLocal;
+  readonly outgoing: Outgoing;
+  readonly http: HttpApi;
+  readonly engines: EngineHost;
   broker: EmbeddedBroker | null = null;
-  #client: MqttClient | null = null;
-  #http: HttpApi | null = null;
-  #sweep: NodeJS.Timeout | null = null;
-  #clockWatch: NodeJS.Timeout | null = null;
+  #link: FleetLink | null = null;
+  #timers: NodeJS.Timeout[] = [];
   readonly #steps: ClockStepDetector;
+  /** Derived presence as last seen by the sweep, to emit `presence-changed` when time alone changes it (stale). */
+  readonly #lastPresence = new Map<string, Presence>();
   readonly startedAt: number;
   readonly #startedMono: number;
   readonly version = FLEET_VERSION;
@@ -102,26 +95,50 @@ export class FleetService {
     this.startedAt = this.clock.now();
     this.#startedMono = this.clock.mono();
     this.#steps = new ClockStepDetector(this.clock);
+    this.bus = new FleetBus(this.log.child('bus'), this.metrics);
     this.presence = new PresenceTracker(() => this.clock.mono());
     this.faults = new DeviceFaults(() => this.clock.now());
     this.db = openFleetDatabase(options.dataDir);
     this.local = loadOrCreateLocal(options.dataDir);
     this.registry = new Registry(this.db);
     this.commands = new CommandBook(this.db, () => this.clock.now());
+    this.commands.onChange((command) => this.bus.emit('command-changed', { command }));
     this.configs = new DeviceConfigs(this.db);
+    this.outgoing = new Outgoing({
+      publish: (t, payload, o) => this.#link?.publish(t, payload, o),
+      metrics: this.metrics,
+      log: this.log,
+      clock: this.clock,
+      commands: this.commands,
+      configs: this.configs,
+    });
     this.ingest = new Ingest({
       db: this.db,
       metrics: this.metrics,
-      publishAck: (id, streams, outbox) => this.#publishAck(id, streams, outbox),
+      publishAck: (id, streams, outbox) => this.outgoing.ack(id, streams, outbox),
       log: this.log.child('ingest'),
       reportFault: (id, code, message) => this.#fault(id, code, message),
+      committed: { wants: () => this.bus.wants('telemetry-committed'), emit: (e) => this.bus.emit('telemetry-committed', e) },
       clock: this.clock,
+    });
+    this.http = new HttpApi({ adminToken: () => this.local.adminToken, log: this.log });
+    const api = this.#apiContext();
+    for (const add of [serviceRoutes, deviceRoutes, commandRoutes, configRoutes]) add(this.http, api);
+    this.engines = new EngineHost({
+      db: this.db,
+      bus: this.bus,
+      log: this.log.child('engine'),
+      clock: this.clock,
+      routes: this.http,
+      metrics: this.metrics,
+      devices: { get: (id) => this.registry.get(id), list: () => this.registry.list(), presence: (id) => this.presence.of(id) },
+      publishContent: (id, kind, body) => this.outgoing.content(id, kind, body),
     });
     this.#defineMetrics();
   }
 
   get mqttConnected(): boolean {
-    return this.#client?.connected ?? false;
+    return this.#link?.connected ?? false;
   }
 
   async start(): Promise<void> {
@@ -139,21 +156,26 @@ export class FleetService {
         log: this.log.child('broker'),
       });
       await this.broker.start();
-      const host = o.mqttHost && o.mqttHost !== '0.0.0.0' && o.mqttHost !== '::' ? o.mqttHost : '127.0.0.1';
-      this.mqttUrl = `mqtt://${host.includes(':') ? `[${host}]` : host}:${this.broker.port}`;
+      this.mqttUrl = `mqtt://${reachable(o.mqttHost)}:${this.broker.port}`;
       this.log.info('embedded broker listening', { url: this.mqttUrl, ...(this.broker.tlsPort ? { tlsPort: this.broker.tlsPort } : {}) });
     }
-    await this.#connect();
-    this.#http = new HttpApi(this);
-    const port = await this.#http.listen(o.httpPort ?? 8080, o.httpHost ?? '127.0.0.1');
-    const httpHost = o.httpHost && o.httpHost !== '0.0.0.0' && o.httpHost !== '::' ? o.httpHost : '127.0.0.1';
-    this.httpUrl = `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${port}`;
+    for (const engine of o.engines ?? defaultEngines()) await this.engines.start(engine);
+    const handlers = this.#handlerContext();
+    this.#link = new FleetLink({
+      url: this.mqttUrl,
+      password: this.local.mqttPassword,
+      startedAt: this.startedAt,
+      clock: this.clock,
+      log: this.log,
+      onMessage: (t, payload) => dispatch(handlers, t, payload),
+    });
+    await this.#link.connect();
+    const port = await this.http.listen(o.httpPort ?? 8080, o.httpHost ?? '127.0.0.1');
+    this.httpUrl = `http://${reachable(o.httpHost)}:${port}`;
     writeLocal(o.dataDir, { ...this.local, httpUrl: this.httpUrl, mqttUrl: this.publicMqttUrl, pid: process.pid });
-    this.#sweep = setInterval(() => this.#guard('command sweep', () => this.commands.expire()), 5000);
-    this.#sweep.unref();
-    this.#clockWatch = setInterval(() => this.#guard('clock watch', () => this.#watchClock()), 1000);
-    this.#clockWatch.unref();
-    this.log.info('fleet started', { http: this.httpUrl, mqtt: this.mqttUrl });
+    this.#every(5000, 'sweep', () => this.#sweep());
+    this.#every(1000, 'clock watch', () => this.#watchClock());
+    this.log.info('fleet started', { http: this.httpUrl, mqtt: this.mqttUrl, engines: this.engines.running });
   }
 
   /** What devices should connect to (written into provisioned configs). */
@@ -166,22 +188,12 @@ export class FleetService {
   }
 
   async stop(): Promise<void> {
-    if (this.#sweep) clearInterval(this.#sweep);
-    if (this.#clockWatch) clearInterval(this.#clockWatch);
-    await this.#http?.close();
+    for (const t of this.#timers.splice(0)) clearInterval(t);
+    await this.http.close();
     this.ingest.flush();
-    const client = this.#client;
-    this.#client = null;
-    if (client) {
-      if (client.connected) {
-        await client
-          .publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status: 'offline' }), { qos: 1, retain: true })
-          .catch(() => {});
-      }
-      client.removeAllListeners('error');
-      client.on('error', () => {}); // late socket errors of a client we are closing
-      await client.endAsync().catch(() => {});
-    }
+    await this.engines.stop();
+    await this.#link?.close();
+    this.#link = null;
     await this.broker?.stop();
     this.db.close();
     this.log.info('fleet stopped');
@@ -190,14 +202,15 @@ export class FleetService {
   /** Queues a command and sends it now if the device is online. */
   issueCommand(deviceId: string, verb: string, args: Record<string, unknown> = {}, ttlS?: number): CommandRecord {
     const c = this.commands.issue(deviceId, verb, args, ttlS);
-    if (this.presence.of(deviceId) === 'online' || this.presence.of(deviceId) === 'stale') this.#sendCommand(c);
+    const presence = this.presence.of(deviceId);
+    if (presence === 'online' || presence === 'stale') this.outgoing.command(c);
     return c;
   }
 
   /** Stores new desired settings and publishes them retained. */
   setConfig(deviceId: string, settings: unknown): { version: number } {
     const { version, settings: s } = this.configs.setDesired(deviceId, settings);
-    this.#publishDesired(deviceId, version, s);
+    this.outgoing.desired(deviceId, version, s);
     return { version };
   }
 
@@ -209,19 +222,71 @@ export class FleetService {
       status: mqtt && ingest.status === 'ok' ? ('ok' as const) : ('degraded' as const),
       mqtt: mqtt ? 'connected' : 'disconnected',
       ingest,
+      engines: this.engines.running,
       clockSteps: this.#steps.steps,
       uptimeS: Math.round((this.clock.mono() - this.#startedMono) / 1000),
       version: this.version,
     };
   }
 
-  /** Runs one timer's work; a throw is logged with its name and counted, and the timer goes on. */
-  #guard(what: string, work: () => void): void {
-    try {
-      work();
-    } catch (err) {
-      this.metrics.inc('tabla_internal_errors_total', { where: what });
-      this.log.error(`${what} failed`, { error: (err as Error).message, stack: (err as Error).stack });
+  #apiContext(): ApiContext {
+    return {
+      log: this.log,
+      metrics: this.metrics,
+      registry: this.registry,
+      presence: this.presence,
+      faults: this.faults,
+      commands: this.commands,
+      configs: this.configs,
+      ingest: this.ingest,
+      issueCommand: (id, verb, args, ttlS) => this.issueCommand(id, verb, args, ttlS),
+      setConfig: (id, settings) => this.setConfig(id, settings),
+      health: () => this.health(),
+      publicMqttUrl: () => this.publicMqttUrl,
+      fleetMqttPassword: () => this.local.mqttPassword,
+    };
+  }
+
+  #handlerContext(): HandlerContext {
+    return {
+      log: this.log,
+      metrics: this.metrics,
+      clock: this.clock,
+      bus: this.bus,
+      presence: this.presence,
+      registry: this.registry,
+      ingest: this.ingest,
+      commands: this.commands,
+      configs: this.configs,
+      outgoing: this.outgoing,
+      fault: (id, code, message) => this.#fault(id, code, message),
+      outboxDepths: this.outboxDepths,
+    };
+  }
+
+  /** Runs `work` every `ms`; a throw is logged with its name and counted, and the timer goes on. */
+  #every(ms: number, what: string, work: () => void): void {
+    const timer = setInterval(() => {
+      try {
+        work();
+      } catch (err) {
+        this.metrics.inc('tabla_internal_errors_total', { where: what });
+        this.log.error(`${what} failed`, { error: (err as Error).message, stack: (err as Error).stack });
+      }
+    }, ms);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
+  /** Commands past their expiry; presence that time alone changed (a device gone silent is stale). */
+  #sweep(): void {
+    this.commands.expire();
+    if (!this.bus.wants('presence-changed')) return;
+    for (const d of this.registry.list()) {
+      const now = this.presence.of(d.id);
+      const before = this.#lastPresence.get(d.id);
+      this.#lastPresence.set(d.id, now);
+      if (before !== undefined && before !== now) this.bus.emit('presence-changed', { deviceId: d.id, presence: now, previous: before });
     }
   }
 
@@ -243,15 +308,12 @@ export class FleetService {
 
   #defineMetrics(): void {
     const m = this.metrics;
+    defineHandlerMetrics(m);
     m.define('tabla_devices', 'gauge', 'Registered devices by derived presence.');
-    m.define('tabla_messages_in_total', 'counter', 'Accepted messages from devices, by kind.');
-    m.define('tabla_messages_out_total', 'counter', 'Messages the fleet published, by kind.');
-    m.define('tabla_messages_refused_total', 'counter', 'Device messages refused (not JSON, schema, size, unknown device), by kind.');
     m.define('tabla_broker_refusals_total', 'counter', 'Connections, publications and subscriptions the broker refused.');
     m.define('tabla_telemetry_records_total', 'counter', 'Telemetry records stored (each once).');
     m.define('tabla_telemetry_duplicates_total', 'counter', 'Telemetry records received again and dropped.');
     m.define('tabla_ingest_errors_total', 'counter', 'Ingest transactions that failed (the devices resend).');
-    m.define('tabla_stale_epoch_total', 'counter', 'Presence messages from an older session, ignored.');
     m.define('tabla_outbox_replaced_total', 'counter', 'Streams whose device came back with a new outbox (new SD card); the old records were kept apart.');
     m.define('tabla_outbox_depth', 'gauge', 'Pending records in each device outbox, as last reported.');
     m.define('tabla_outbox_conflicts_total', 'counter', 'Records that differ from what is stored under the same seq (two writers with one outbox identity): not stored, raised as a device fault.');
@@ -259,7 +321,6 @@ export class FleetService {
     m.define('tabla_internal_errors_total', 'counter', 'Faults inside the fleet (a timer or handler that threw), by where; each is logged with its stack.');
     m.define('tabla_clock_steps_total', 'counter', 'Steps of the wall clock (NTP corrections, resumed VMs), by direction.');
     m.define('tabla_device_faults', 'gauge', 'Open faults of devices a technician must act on, by device and code.');
-    m.define('tabla_publish_errors_total', 'counter', 'Commands and desired configs the fleet could not encode (never sent), by kind.');
     m.collect(() => {
       const counts = Object.fromEntries(PRESENCES.map((p) => [p, 0])) as Record<string, number>;
       for (const d of this.registry.list()) counts[this.presence.of(d.id)]!++;
@@ -269,191 +330,5 @@ export class FleetService {
       m.reset('tabla_device_faults');
       for (const [id, f] of this.faults.all()) m.set('tabla_device_faults', { device: id, code: f.code }, 1);
     });
-  }
-
-  async #connect(): Promise<void> {
-    const url = new URL(this.mqttUrl);
-    const username = decodeURIComponent(url.username) || FLEET_USERNAME;
-    const password = decodeURIComponent(url.password) || this.local.mqttPassword;
-    url.username = url.password = '';
-    const client = mqtt.connect(url.toString(), {
-      clientId: FLEET_USERNAME,
-      username,
-      password,
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 2000,
-      will: { topic: topic.fleetState(), payload: Buffer.from(encode(FleetState, { v: 1, ts: Date.now(), status: 'offline' })), qos: 1, retain: true },
-    });
-    this.#client = client;
-    client.on('message', (t, payload) => {
-      try {
-        this.#onMessage(t, payload);
-      } catch (err) {
-        this.log.error('message handling failed', { topic: t, error: (err as Error).message });
-        this.metrics.inc('tabla_messages_refused_total', { kind: 'internal' });
-      }
-    });
-    client.on('error', (err) => this.log.warn('mqtt error', { error: err.message }));
-    client.on('close', () => this.log.debug('mqtt connection closed'));
-    client.on('connect', () => {
-      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      this.log.info('connected to broker', { url: url.toString() });
-      client.subscribe(fleetSubscriptions(), (err) => {
-        if (err) return this.log.error('subscribe failed', { error: err.message });
-        const online = encode(FleetState, { v: 1, ts: Date.now(), status: 'online', startedAt: this.startedAt });
-        client.publishAsync(topic.fleetState(), online, { qos: 1, retain: true }).catch((e: Error) => this.log.warn('fleet state not published', { error: e.message }));
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      const onErr = (err: Error) => {
-        client.off('connect', onOk);
-        void client.endAsync(true);
-        reject(new Error(`cannot connect to the broker at ${url.toString()}: ${err.message}`));
-      };
-      const onOk = () => {
-        client.off('error', onErr);
-        resolve();
-      };
-      client.once('connect', onOk);
-      client.once('error', onErr);
-    });
-  }
-
-  #refuse(kind: string, deviceId: string, t: string, reason: string): void {
-    this.metrics.inc('tabla_messages_refused_total', { kind });
-    this.log.warn('message refused', { device: deviceId, topic: t, reason });
-  }
-
-  #onMessage(t: string, payload: Buffer): void {
-    const parsed = parseTopic(t);
-    if (!parsed || parsed.kind === 'fleet-state') return;
-    const id = parsed.deviceId;
-    if (!this.registry.exists(id)) return this.#refuse('unknown-device', id, t, 'no such device in the registry');
-    switch (parsed.kind) {
-      case 'birth': {
-        const r = decode(Birth, payload);
-        if (!r.ok) return this.#refuse('birth', id, t, r.reason);
-        if (!this.presence.observe(id, r.value.epoch, 'online', r.value.heartbeatS)) {
-          this.metrics.inc('tabla_stale_epoch_total');
-          // A late birth of an old session, or a device that lost its epoch (a new SD card): tell it
-          // the floor; an agent whose current session this is continues above it.
-          const floor = this.presence.epoch(id)!;
-          const session: Session = { v: 1, ts: this.clock.now(), refusedEpoch: r.value.epoch, epochFloor: floor };
-          this.#publish('session', topic.session(id), encode(Session, session));
-          return this.log.info('birth from an older session refused; epoch floor sent', { device: id, epoch: r.value.epoch, floor });
-        }
-        this.metrics.inc('tabla_messages_in_total', { kind: 'birth' });
-        this.registry.recordBirth(id, r.value);
-        const cloned = r.value.outbox?.clonedFrom;
-        if (cloned) {
-          this.#fault(
-            id,
-            'outbox-conflict',
-            `this data directory was copied from another board or path (outbox ${cloned} became ${r.value.outbox!.id}): ` +
-              `if the board it came from still runs as ${id}, re-provision one board (each keeps its records apart meanwhile)`,
-          );
-        }
-        this.log.info('device birth', { device: id, epoch: r.value.epoch, role: r.value.role });
-        for (const c of this.commands.deliverable(id)) this.#sendCommand(c);
-        const cfg = this.configs.get(id);
-        if (cfg.desired && cfg.desiredVersion !== r.value.configVersion) this.#publishDesired(id, cfg.desiredVersion, cfg.desired);
-        return;
-      }
-      case 'state': {
-        if (payload.length === 0) return; // a retained message being cleared
-        const r = decode(State, payload);
-        if (!r.ok) return this.#refuse('state', id, t, r.reason);
-        if (!this.presence.observe(id, r.value.epoch, r.value.status)) {
-          this.metrics.inc('tabla_stale_epoch_total');
-          return this.log.info('state from an older session ignored', { device: id, epoch: r.value.epoch, status: r.value.status });
-        }
-        this.metrics.inc('tabla_messages_in_total', { kind: 'state' });
-        this.registry.recordState(id, r.value);
-        if (r.value.outbox) this.outboxDepths.set(id, r.value.outbox.depth);
-        if (r.value.status === 'offline') this.log.info('device offline', { device: id, epoch: r.value.epoch });
-        return;
-      }
-      case 'telemetry': {
-        const r = decode(TelemetryBatch, payload);
-        if (!r.ok) return this.#refuse('telemetry', id, t, r.reason);
-        this.metrics.inc('tabla_messages_in_total', { kind: 'telemetry' });
-        this.presence.touch(id, r.value.epoch);
-        this.ingest.accept(id, parsed.stream, r.value);
-        return;
-      }
-      case 'cmd-ack': {
-        const r = decode(CmdAck, payload);
-        if (!r.ok) return this.#refuse('cmd-ack', id, t, r.reason);
-        this.metrics.inc('tabla_messages_in_total', { kind: 'cmd-ack' });
-        const c = this.commands.acknowledge(id, r.value);
-        if (!c) return this.#refuse('cmd-ack', id, t, `no command ${r.value.cmdId} for this device`);
-        return;
-      }
-      case 'cfg-reported': {
-        const r = decode(CfgReported, payload);
-        if (!r.ok) return this.#refuse('cfg-reported', id, t, r.reason);
-        this.metrics.inc('tabla_messages_in_total', { kind: 'cfg-reported' });
-        this.configs.recordReported(id, r.value);
-        if (r.value.rejected) this.log.warn('device rejected its config', { device: id, ...r.value.rejected });
-        return;
-      }
-      case 'frame': {
-        const r = decode(Frame, payload);
-        if (!r.ok) return this.#refuse('frame', id, t, r.reason);
-        this.metrics.inc('tabla_messages_in_total', { kind: 'frame' });
-        this.registry.recordFrame(id, r.value);
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  #publish(kind: string, t: string, payload: string, retain = false, qos: 0 | 1 = 1): void {
-    const client = this.#client;
-    if (!client) return;
-    this.metrics.inc('tabla_messages_out_total', { kind });
-    client.publish(t, payload, { qos, retain }, (err) => {
-      if (err) this.log.warn('publish failed', { topic: t, error: err.message });
-    });
-  }
-
-  /** Acks are ours and simple: built without a schema pass (the device still validates them). */
-  #publishAck(deviceId: string, streams: Record<string, number>, outbox?: string): void {
-    const ack: Ack = { v: 1, ts: this.clock.now(), streams, ...(outbox ? { outbox } : {}) };
-    this.#publish('ack', topic.ack(deviceId), JSON.stringify(ack), false, 0);
-  }
-
-  /**
-   * Never throws: a command that cannot be encoded (too big, or invalid — rows stored by older
-   * versions) ends `failed` instead of blocking every command queued after it.
-   */
-  #sendCommand(c: CommandRecord): void {
-    let payload: string;
-    try {
-      payload = this.commands.payload(c);
-    } catch (err) {
-      const reason = (err as Error).message;
-      this.metrics.inc('tabla_publish_errors_total', { kind: 'cmd' });
-      this.log.error('command cannot be sent', { device: c.deviceId, cmdId: c.cmdId, verb: c.verb, error: reason });
-      this.commands.fail(c.cmdId, `cannot be sent: ${reason}`);
-      return;
-    }
-    this.#publish('cmd', topic.cmd(c.deviceId, c.verb), payload);
-  }
-
-  /** Never throws: a desired config that cannot be encoded is logged and counted, and stays unsent. */
-  #publishDesired(deviceId: string, version: number, settings: Record<string, unknown>): void {
-    let payload: string;
-    try {
-      payload = this.configs.payload(version, settings);
-    } catch (err) {
-      this.metrics.inc('tabla_publish_errors_total', { kind: 'cfg' });
-      this.log.error('desired config cannot be sent', { device: deviceId, version, error: (err as Error).message });
-      return;
-    }
-    this.#publish('cfg', topic.cfgDesired(deviceId), payload, true);
   }
 }

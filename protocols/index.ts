@@ -2,5 +2,8 @@ export * from './mqtt/topics.js';
 export * from './mqtt/messages.js';
 export * from './mqtt/acl.js';
 export * from './config/agent.js';
+export * from './config/modules.js';
+export * from './streams/index.js';
+export * from './content/index.js';
 export * from './log.js';
 export * from './clock.js';

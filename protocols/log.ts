@@ -2,8 +2,9 @@
  * One log line format for every Tabla process: `2026-11-27T05:10:00.000Z info  link: connected epoch=4`.
  * The sink is injected (stderr by default), so tests can read what a process logged.
  */
-export const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-export type Level = (typeof LEVELS)[number];
+/** Log levels, most severe first: a logger at one level writes it and every level before it. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+type Level = (typeof LOG_LEVELS)[number];
 
 export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -21,7 +22,7 @@ export function createLogger(
   const root = options.root ?? { level: options.level ?? 'info' };
   const sink = options.sink ?? ((line: string) => process.stderr.write(line + '\n'));
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS.indexOf(level) > LEVELS.indexOf(root.level)) return;
+    if (LOG_LEVELS.indexOf(level) > LOG_LEVELS.indexOf(root.level)) return;
     let line = `${new Date().toISOString()} ${level.padEnd(5)} ${scope}: ${msg}`;
     if (fields) for (const [k, v] of Object.entries(fields)) line += ` ${k}=${JSON.stringify(v) ?? 'undefined'}`;
     sink(line);

@@ -180,6 +180,33 @@ test('TABLA_URL and TABLA_TOKEN win over fleet.json: a wrong token exits 1 with 
   }
 });
 
+test('--url and --token win over the environment, before or after the command', async () => {
+  const fleet = await startFleet();
+  try {
+    const env = { TABLA_URL: 'http://127.0.0.1:9', TABLA_TOKEN: 'not-the-admin-token' };
+    const flags = ['--url', fleet.httpUrl, '--token', fleet.local.adminToken];
+    const [before, after, noToken] = await Promise.all([
+      tabla([...flags, 'devices', '--json'], { fleet, env }),
+      tabla(['devices', '--json', ...flags], { fleet, env }),
+      tabla(['devices', '--url', fleet.httpUrl]),
+    ]);
+    expectExit(before, 0, 'flags before the command');
+    assert.equal(JSON.parse(before.stdout), []);
+    expectExit(after, 0, 'flags after the command');
+    assert.equal(JSON.parse(after.stdout), []);
+    expectExit(noToken, 1, '--url without a token');
+    assert.is(noToken.stderr, `tabla: no token for ${fleet.httpUrl}: set TABLA_TOKEN (or pass --token)\n`);
+  } finally {
+    await fleet.stop();
+  }
+});
+
+test('--help lists every command group', async () => {
+  const r = await tabla(['--help']);
+  expectExit(r, 0, '--help');
+  for (const name of ['provision', 'devices', 'device', 'cmd', 'config', 'broker']) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
+});
+
 test('config set (literal and @file) then get: versions, and the agent reports it applied', async () => {
   const fleet = await startFleet();
   const cwd = tmpDir('tabla-cli-');

@@ -7,11 +7,11 @@ import Table from 'cli-table3';
 import type { Birth, Frame, State } from '../../protocols/index.js';
 import type { CommandRecord } from '../commands.js';
 import type { DeviceConfigRecord } from '../device-config.js';
-import type { HttpApi } from '../http.js';
+import type { deviceSummary } from '../http/routes.js';
 import type { StreamStatus } from '../ingest.js';
 
 /** A device as `GET /api/devices` lists it. */
-export type DeviceSummary = ReturnType<HttpApi['summary']>;
+export type DeviceSummary = ReturnType<typeof deviceSummary>;
 
 /** A device as `GET /api/devices/:id` shows it. */
 export interface DeviceDetail extends DeviceSummary {

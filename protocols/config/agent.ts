@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LogLevel, Role } from '../mqtt/messages.js';
 import { DEVICE_ID_PATTERN, NAME_PATTERN } from '../mqtt/topics.js';
+import { ModulesSettings } from './modules.js';
 
 export const StreamPolicy = z
   .object({
@@ -67,6 +68,7 @@ export const DeviceSettings = z
     logLevel: LogLevel.default('info'),
     heartbeatS: z.number().int().min(1).max(3600).default(30),
     labels: z.record(z.string(), z.string().max(100)).default({}),
+    modules: ModulesSettings.default({}).describe("each module's section, by module name (config/modules.ts)"),
   })
   .strict();
 export type DeviceSettings = z.infer<typeof DeviceSettings>;

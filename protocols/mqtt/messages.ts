@@ -3,13 +3,14 @@
  * validation. Payloads are UTF-8 JSON objects with `v: 1`. Nothing here does I/O.
  */
 import { z } from 'zod';
+import { LOG_LEVELS } from '../log.js';
 import { NAME_PATTERN } from './topics.js';
 
-export const CONTRACT_VERSION = 1;
+const CONTRACT_VERSION = 1;
 /** Largest payload either side accepts; anything bigger is refused before parsing. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 /** Most records one telemetry batch may carry. */
-export const MAX_BATCH_RECORDS = 1000;
+const MAX_BATCH_RECORDS = 1000;
 /**
  * Deepest nesting of arrays and objects a payload may have. Deeper JSON parses, but every
  * recursive walk of it afterwards (JSON.stringify, a schema, a renderer) can overflow the stack:
@@ -30,6 +31,7 @@ export type Role = z.infer<typeof Role>;
 export const ModuleStatus = z.object({
   status: z.enum(['starting', 'ok', 'degraded', 'failed', 'stopped']),
   error: z.string().max(500).optional(),
+  failures: z.number().int().nonnegative().optional().describe('failures since the agent started (each restarted with backoff)'),
 });
 export type ModuleStatus = z.infer<typeof ModuleStatus>;
 
@@ -92,12 +94,11 @@ export type Session = z.infer<typeof Session>;
 export const FleetState = z.object({ v, ts, status: z.enum(['online', 'offline']), startedAt: ts.optional() });
 export type FleetState = z.infer<typeof FleetState>;
 
-export const TelemetryRecord = z.object({
+const TelemetryRecord = z.object({
   seq: z.number().int().positive(),
   ts,
   data: z.unknown(),
 });
-export type TelemetryRecord = z.infer<typeof TelemetryRecord>;
 
 /**
  * A batch of one stream's records, in seq order. `low` is the lowest seq still pending in the
@@ -130,8 +131,7 @@ export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
 export const Ack = z.object({ v, ts, streams: z.record(name, z.number().int().nonnegative()), outbox: outboxId.optional() });
 export type Ack = z.infer<typeof Ack>;
 
-export const COMMAND_VERBS = ['ping', 'identify', 'rebirth', 'restart', 'set-log-level'] as const;
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+/** The `level` argument of `set-log-level`, and the agent config's `logLevel`. */
 export const LogLevel = z.enum(LOG_LEVELS);
 export type LogLevel = z.infer<typeof LogLevel>;
 
@@ -149,7 +149,7 @@ export const Command = z.object({
 });
 export type Command = z.infer<typeof Command>;
 
-export const CMD_ACK_STATUSES = ['received', 'succeeded', 'failed', 'rejected'] as const;
+const CMD_ACK_STATUSES = ['received', 'succeeded', 'failed', 'rejected'] as const;
 export const CmdAck = z.object({
   v,
   cmdId: z.string().min(1).max(64),

@@ -3,8 +3,8 @@
  *
  *   tabla/v1/{deviceId}/{leaf}
  *
- * Device → fleet: birth, state (retained, also the last will), t/{stream}, cmd-ack, cfg/reported, frame.
- * Fleet → device: ack, cmd/{verb}, cfg/desired (retained), content, session.
+ * Every leaf is one row of `LEAVES`; the `topic.*` forms, both sides' subscriptions, `parseTopic`
+ * and the ACL (acl.ts) are all derived from it, so a new leaf is one new row.
  * The fleet's own presence: tabla/v1/_fleet/state (retained, with a last will).
  */
 
@@ -16,59 +16,113 @@ export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Stream and verb names: a single topic level. */
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
-export const UP_LEAVES = ['birth', 'state', 'cmd-ack', 'cfg/reported', 'frame'] as const;
-export const DOWN_LEAVES = ['ack', 'cfg/desired', 'content', 'session'] as const;
+/** A leaf of a device's subtree. */
+interface Leaf {
+  /** Its `topic.*` form: the camel-case of its kind. */
+  form: string;
+  /** Its filter under tabla/v1/{deviceId}/: one `+` level stands for its named parameter. */
+  leaf: string;
+  /** What the `+` level names (a NAME_PATTERN name); absent for a fixed leaf. */
+  param?: 'stream' | 'verb';
+  /** up: the device publishes, the fleet subscribes; down: the fleet publishes, the device subscribes. */
+  dir: 'up' | 'down';
+  /** Published retained: the broker hands the last one to every new subscriber. */
+  retained: boolean;
+  /** The QoS its subscriber asks for (the fleet for an up leaf, the device for a down one). */
+  qos: 0 | 1;
+}
 
-export type UpLeaf = (typeof UP_LEAVES)[number] | `t/${string}`;
-export type DownLeaf = (typeof DOWN_LEAVES)[number] | `cmd/${string}`;
+/**
+ * The leaves, by the kind `parseTopic` gives them. Telemetry and acks are subscribed at QoS 0:
+ * delivery is made certain end to end (the device keeps every row until an ack after the fleet's
+ * commit, and resends after ackTimeoutS), so a broker-level PUBACK would buy nothing.
+ */
+export const LEAVES = {
+  birth: { form: 'birth', leaf: 'birth', dir: 'up', retained: false, qos: 1 },
+  state: { form: 'state', leaf: 'state', dir: 'up', retained: true, qos: 1 },
+  telemetry: { form: 'telemetry', leaf: 't/+', param: 'stream', dir: 'up', retained: false, qos: 0 },
+  'cmd-ack': { form: 'cmdAck', leaf: 'cmd-ack', dir: 'up', retained: false, qos: 1 },
+  'cfg-reported': { form: 'cfgReported', leaf: 'cfg/reported', dir: 'up', retained: true, qos: 1 },
+  frame: { form: 'frame', leaf: 'frame', dir: 'up', retained: false, qos: 1 },
+  ack: { form: 'ack', leaf: 'ack', dir: 'down', retained: false, qos: 0 },
+  cmd: { form: 'cmd', leaf: 'cmd/+', param: 'verb', dir: 'down', retained: false, qos: 1 },
+  'cfg-desired': { form: 'cfgDesired', leaf: 'cfg/desired', dir: 'down', retained: true, qos: 1 },
+  content: { form: 'content', leaf: 'content', dir: 'down', retained: false, qos: 1 },
+  session: { form: 'session', leaf: 'session', dir: 'down', retained: false, qos: 1 },
+} as const satisfies Record<string, Leaf>;
 
+export type LeafKind = keyof typeof LEAVES;
+type LeafOf<K extends LeafKind> = (typeof LEAVES)[K];
+type Param<K extends LeafKind> = LeafOf<K> extends { param: infer P } ? P : never;
+
+/** Every leaf kind, in the table's order. */
+export const LEAF_KINDS = Object.keys(LEAVES) as LeafKind[];
+/** The leaf kinds of one direction, in the table's order. */
+export const leafKinds = (dir: 'up' | 'down'): LeafKind[] => LEAF_KINDS.filter((k) => LEAVES[k].dir === dir);
+const UP_KINDS = leafKinds('up');
+const DOWN_KINDS = leafKinds('down');
+const fixed = (kinds: LeafKind[]) => kinds.filter((k) => !('param' in LEAVES[k])).map((k) => LEAVES[k].leaf);
+
+/** The fixed (parameterless) leaves of each direction. */
+export const UP_LEAVES: readonly string[] = fixed(UP_KINDS);
+export const DOWN_LEAVES: readonly string[] = fixed(DOWN_KINDS);
+
+interface ParamForms {
+  stream: (id: string, stream: string) => string;
+  verb: (id: string, verb: string) => string;
+}
+type Forms = {
+  [K in LeafKind as LeafOf<K>['form']]: [Param<K>] extends [never] ? (id: string) => string : ParamForms[Param<K> & keyof ParamForms];
+};
+
+/** `tabla/v1/{id}/{leaf}`, the leaf's `+` (if any) replaced by `name`. */
+function write(kind: LeafKind, id: string, name?: string): string {
+  const { leaf } = LEAVES[kind];
+  return `${ROOT}/${id}/${name === undefined ? leaf : leaf.replace('+', () => name)}`;
+}
+
+/** The topic of each leaf: `topic.birth(id)`, `topic.telemetry(id, stream)`, `topic.cmd(id, verb)`, … */
 export const topic = {
-  birth: (id: string) => `${ROOT}/${id}/birth`,
-  state: (id: string) => `${ROOT}/${id}/state`,
-  telemetry: (id: string, stream: string) => `${ROOT}/${id}/t/${stream}`,
-  cmdAck: (id: string) => `${ROOT}/${id}/cmd-ack`,
-  cfgReported: (id: string) => `${ROOT}/${id}/cfg/reported`,
-  frame: (id: string) => `${ROOT}/${id}/frame`,
-  ack: (id: string) => `${ROOT}/${id}/ack`,
-  cmd: (id: string, verb: string) => `${ROOT}/${id}/cmd/${verb}`,
-  cfgDesired: (id: string) => `${ROOT}/${id}/cfg/desired`,
-  content: (id: string) => `${ROOT}/${id}/content`,
-  session: (id: string) => `${ROOT}/${id}/session`,
+  ...(Object.fromEntries(LEAF_KINDS.map((k) => [LEAVES[k].form, (id: string, name?: string) => write(k, id, name)])) as Forms),
   fleetState: () => `${ROOT}/${FLEET_ID}/state`,
 };
 
+/** A leaf's filter for device `id` (`%u` in a Mosquitto pattern, `+` for every device). */
+export const leafFilter = (kind: LeafKind, id: string) => write(kind, id);
+
 /** What the fleet subscribes to: every device's upward traffic. */
-export const FLEET_SUBSCRIPTIONS = [
-  `${ROOT}/+/birth`,
-  `${ROOT}/+/state`,
-  `${ROOT}/+/t/+`,
-  `${ROOT}/+/cmd-ack`,
-  `${ROOT}/+/cfg/reported`,
-  `${ROOT}/+/frame`,
-];
+export const FLEET_SUBSCRIPTIONS: readonly string[] = UP_KINDS.map((k) => leafFilter(k, '+'));
 
 /** What a device subscribes to: its own downward traffic and the fleet's presence. */
 export function deviceSubscriptions(id: string): string[] {
-  return [topic.ack(id), `${ROOT}/${id}/cmd/+`, topic.cfgDesired(id), topic.content(id), topic.session(id), topic.fleetState()];
+  return [...DOWN_KINDS.map((k) => leafFilter(k, id)), topic.fleetState()];
 }
 
-export type ParsedTopic =
-  | { kind: 'fleet-state' }
-  | { kind: 'birth' | 'state' | 'cmd-ack' | 'cfg-reported' | 'frame' | 'ack' | 'cfg-desired' | 'content' | 'session'; deviceId: string }
-  | { kind: 'telemetry'; deviceId: string; stream: string }
-  | { kind: 'cmd'; deviceId: string; verb: string };
+/** The fleet's subscriptions with the QoS of each, as MQTT.js `subscribe` takes them. */
+export function fleetSubscriptionQos(): Record<string, { qos: 0 | 1 }> {
+  return Object.fromEntries(UP_KINDS.map((k) => [leafFilter(k, '+'), { qos: LEAVES[k].qos }]));
+}
 
-const LEAF_KINDS: Record<string, ParsedTopic['kind']> = {
-  birth: 'birth',
-  state: 'state',
-  'cmd-ack': 'cmd-ack',
-  'cfg/reported': 'cfg-reported',
-  frame: 'frame',
-  ack: 'ack',
-  'cfg/desired': 'cfg-desired',
-  content: 'content',
-  session: 'session',
-};
+/** A device's subscriptions with the QoS of each, as MQTT.js `subscribe` takes them. */
+export function deviceSubscriptionQos(id: string): Record<string, { qos: 0 | 1 }> {
+  const filters = DOWN_KINDS.map((k) => [leafFilter(k, id), { qos: LEAVES[k].qos }] as const);
+  return Object.fromEntries([...filters, [topic.fleetState(), { qos: 1 }]]);
+}
+
+type ParsedLeaf<K extends LeafKind> = [Param<K>] extends [never]
+  ? { kind: K; deviceId: string }
+  : { kind: K; deviceId: string } & { [P in Param<K> & string]: string };
+
+export type ParsedTopic = { kind: 'fleet-state' } | { [K in LeafKind]: ParsedLeaf<K> }[LeafKind];
+
+/** Fixed leaves by their text, and parameterised ones by their first level (`t`, `cmd`). */
+const FIXED_KINDS = new Map<string, LeafKind>();
+const PARAM_KINDS = new Map<string, { kind: LeafKind; param: NonNullable<Leaf['param']> }>();
+for (const kind of LEAF_KINDS) {
+  const { leaf, param }: Leaf = LEAVES[kind];
+  if (param) PARAM_KINDS.set(leaf.slice(0, -'/+'.length), { kind, param });
+  else FIXED_KINDS.set(leaf, kind);
+}
 
 /** The same few topics arrive over and over: remember their parses (bounded; cleared when full). */
 const parsedCache = new Map<string, ParsedTopic | null>();
@@ -92,12 +146,8 @@ function parseTopicUncached(t: string): ParsedTopic | null {
   const leaf = parts.slice(3).join('/');
   if (id === FLEET_ID) return leaf === 'state' ? { kind: 'fleet-state' } : null;
   if (!DEVICE_ID_PATTERN.test(id)) return null;
-  if (parts.length === 5 && parts[3] === 't') {
-    return NAME_PATTERN.test(parts[4]!) ? { kind: 'telemetry', deviceId: id, stream: parts[4]! } : null;
-  }
-  if (parts.length === 5 && parts[3] === 'cmd') {
-    return NAME_PATTERN.test(parts[4]!) ? { kind: 'cmd', deviceId: id, verb: parts[4]! } : null;
-  }
-  const kind = LEAF_KINDS[leaf];
+  const named = parts.length === 5 ? PARAM_KINDS.get(parts[3]!) : undefined;
+  if (named) return NAME_PATTERN.test(parts[4]!) ? ({ kind: named.kind, deviceId: id, [named.param]: parts[4]! } as ParsedTopic) : null;
+  const kind = FIXED_KINDS.get(leaf);
   return kind ? ({ kind, deviceId: id } as ParsedTopic) : null;
 }

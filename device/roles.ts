@@ -1,0 +1,20 @@
+/**
+ * Which modules each role runs: the one table `tabla-agent` reads. A module is a factory, so each
+ * agent gets fresh instances; a new feature of a role is a new line here and a folder in modules/.
+ */
+import type { Role } from '../protocols/index.js';
+import type { AnyAgentModule, ModuleFactory } from './module.js';
+import { boardWatch } from './modules/board-watch/index.js';
+import { departures } from './modules/departures/index.js';
+
+export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleFactory[]>> = {
+  bus: [boardWatch],
+  'stop-display': [boardWatch, departures],
+  'parking-panel': [boardWatch],
+  'car-park-counter': [boardWatch],
+};
+
+/** Fresh instances of the role's modules, in start order. */
+export function modulesFor(role: Role): AnyAgentModule[] {
+  return ROLE_MODULES[role].map((make) => make());
+}

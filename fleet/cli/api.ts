@@ -1,0 +1,70 @@
+/**
+ * The fleet's HTTP API as the CLI calls it, and how the CLI finds the fleet: --url/--token, else
+ * TABLA_URL/TABLA_TOKEN, else the fleet.json that a fleet running on this machine writes.
+ */
+import { dataDirFromEnv, localFile, readLocal } from '../local.js';
+import { Failure } from './errors.js';
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** One path segment of an API URL (a device id, a command id). */
+export const enc = encodeURIComponent;
+
+export class FleetApi {
+  constructor(
+    readonly url: string,
+    readonly token: string,
+  ) {}
+
+  get<T>(p: string): Promise<T> {
+    return this.request<T>('GET', p);
+  }
+
+  async request<T>(method: string, p: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.url.replace(/\/+$/, '') + p, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Failure(`cannot reach the fleet at ${this.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const error = (json as { error?: unknown } | undefined)?.error;
+      throw new Failure(typeof error === 'string' ? error : `${method} ${p}: HTTP ${res.status} ${res.statusText}`);
+    }
+    if (json === undefined) throw new Failure(`${method} ${p}: the fleet answered something that is not JSON`);
+    return json as T;
+  }
+}
+
+/** The global flags that name a fleet. */
+export interface FleetFlags {
+  url?: string;
+  token?: string;
+}
+
+/** --url/--token, then TABLA_URL/TABLA_TOKEN, then the local fleet's fleet.json. */
+export function findFleet(flags: FleetFlags, env: NodeJS.ProcessEnv = process.env): FleetApi {
+  const url = flags.url ?? env.TABLA_URL;
+  const token = flags.token ?? env.TABLA_TOKEN;
+  if (url && token) return new FleetApi(url, token);
+  const how = 'set TABLA_URL and TABLA_TOKEN (or pass --url and --token), or set TABLA_DATA_DIR to the data directory of a fleet running on this machine';
+  // An explicit URL gets only an explicit token: the local admin token is not sent elsewhere.
+  if (url) throw new Failure(`no token for ${url}: set TABLA_TOKEN (or pass --token)`);
+  const dataDir = dataDirFromEnv(env);
+  const local = readLocal(dataDir);
+  if (!local?.httpUrl || !local.adminToken) throw new Failure(`no fleet found (no ${localFile(dataDir)} with httpUrl and adminToken): ${how}`);
+  return new FleetApi(local.httpUrl, token ?? local.adminToken);
+}

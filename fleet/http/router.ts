@@ -1,0 +1,139 @@
+/**
+ * The fleet's HTTP API, routed by a table (find-my-way, fastify's router) that each concern and
+ * each engine extends with its own routes. `/healthz`, `/metrics` and `/` are open (probes and
+ * Prometheus on the same host); everything under `/api` needs the admin token as a bearer token.
+ *
+ * Errors map to status codes in one place: HttpError's own, 413 for a message too large to send
+ * to a device, 400 for one a device would refuse, 500 (logged) for the rest.
+ */
+import http from 'node:http';
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import createRouter, { type HTTPMethod } from 'find-my-way';
+import type { z } from 'zod';
+import type { Logger } from '../../protocols/index.js';
+import { MAX_JSON_DEPTH, PayloadInvalid, PayloadTooLarge, formatIssues, jsonTrouble } from '../../protocols/index.js';
+
+const MAX_BODY = 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiRequest {
+  method: string;
+  url: URL;
+  params: Record<string, string>;
+  /** The JSON body ({} when empty); 400 when it is not JSON, 413 past 1 MiB. */
+  json(): Promise<unknown>;
+  raw: http.IncomingMessage;
+}
+
+/** A JSON answer, or a text one (Prometheus exposition). */
+export type ApiResponse = { status?: number; body: unknown } | { status?: number; text: string; contentType: string };
+export type RouteHandler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
+
+export interface Routes {
+  /** Adds a route; `path` in find-my-way syntax (`/api/devices/:id`). `/api/…` routes need the admin token. */
+  add(method: HTTPMethod, path: string, handler: RouteHandler): void;
+}
+
+export class HttpApi implements Routes {
+  readonly #router = createRouter<createRouter.HTTPVersion.V1>({ ignoreTrailingSlash: true });
+  readonly #server: http.Server;
+  readonly #token: () => string;
+  readonly #log: Logger;
+
+  constructor(options: { adminToken: () => string; log: Logger }) {
+    this.#token = options.adminToken;
+    this.#log = options.log;
+    this.#server = http.createServer((req, res) => {
+      this.#handle(req, res).catch((err: unknown) => {
+        const status =
+          err instanceof HttpError ? err.status : err instanceof PayloadTooLarge ? 413 : err instanceof PayloadInvalid ? 400 : 500;
+        if (status === 500) this.#log.error('http handler failed', { url: req.url, error: (err as Error).message, stack: (err as Error).stack });
+        send(res, status, { error: (err as Error).message });
+      });
+    });
+  }
+
+  add(method: HTTPMethod, path: string, handler: RouteHandler): void {
+    this.#router.on(method, path, (() => {}) as never, { handler });
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => resolve((this.#server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const found = this.#router.find(method as HTTPMethod, url.pathname);
+    if (url.pathname.startsWith('/api/')) this.#authorize(req); // before saying whether a route exists
+    if (!found) throw new HttpError(404, `no route ${method} ${url.pathname}`);
+    const { handler } = found.store as { handler: RouteHandler };
+    const out = await handler({ method, url, params: { ...(found.params as Record<string, string>) }, json: () => readJson(req), raw: req });
+    if ('text' in out) {
+      res.writeHead(out.status ?? 200, { 'content-type': out.contentType });
+      res.end(out.text);
+    } else {
+      send(res, out.status ?? 200, out.body);
+    }
+  }
+
+  #authorize(req: http.IncomingMessage): void {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const expected = Buffer.from(this.#token());
+    const given = Buffer.from(token);
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+      throw new HttpError(401, 'admin token required (Authorization: Bearer …; see TABLA_TOKEN)');
+    }
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+  res.end(text + '\n');
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, `body over ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  const trouble = jsonTrouble(text, MAX_JSON_DEPTH);
+  if (trouble) throw new HttpError(400, `body refused: ${trouble}`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `body is not JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Validates a body against a schema: 400 naming the fields that fail. */
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, formatIssues(r.error));
+  return r.data;
+}
