@@ -21,6 +21,7 @@ import type Database from 'better-sqlite3';
 import type { Clock, Logger, TelemetryBatch } from '../protocols/index.js';
 import { systemClock } from '../protocols/index.js';
 import type { CommittedRecord, FleetEvents } from './bus.js';
+import { type IngestHealth, IngestTrouble, isStorageError } from './ingest-trouble.js';
 import type { Metrics } from './metrics.js';
 
 export interface StreamStatus {
@@ -51,31 +52,12 @@ interface Queued {
   at: number;
 }
 
-export interface IngestHealth {
-  status: 'ok' | 'degraded';
-  /** batches waiting for a commit, and how long the oldest has waited */
-  queued: number;
-  oldestQueuedMs: number;
-  lastError: { message: string; agoS: number } | null;
-  /** batches parked in the last 15 minutes */
-  parkedRecently: number;
-}
-
 function fresh(outboxId: string | null): StreamState {
   return { hwm: 0, maxSeq: 0, stored: 0, duplicates: 0, lost: 0, outboxId };
 }
 
 /** Least time between two ingest commits under load (the most an ack waits for its batch-mates). */
 const COMMIT_SPACING_MS = 10;
-/** A queue older than this means the flush is not running: health says so. */
-const STUCK_MS = 5000;
-/** How long an error or a parked batch keeps health degraded. */
-const RECENT_MS = 15 * 60 * 1000;
-/** Parked batches kept for inspection. */
-const PARKED_KEPT = 1000;
-
-/** SQLite failures of the store itself (not of one batch): retrying batch by batch cannot help. */
-const STORAGE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM)/;
 
 export type AckPublisher = (deviceId: string, streams: Record<string, number>, outbox?: string) => void;
 export type FaultReporter = (deviceId: string, code: string, message: string) => void;
@@ -104,8 +86,7 @@ export class Ingest {
   #queue: Queued[] = [];
   #scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
   #lastFlush = -Infinity;
-  #lastError: { message: string; at: number } | null = null;
-  #parkedAt: number[] = [];
+  readonly #trouble: IngestTrouble;
   readonly #stmt;
 
   constructor(options: IngestOptions) {
@@ -117,6 +98,7 @@ export class Ingest {
     this.#reportFault = options.reportFault ?? (() => {});
     this.#committed = options.committed;
     this.#clock = options.clock ?? systemClock;
+    this.#trouble = new IngestTrouble(db, options.metrics, options.log, this.#clock);
     this.#stmt = {
       insert: db.prepare(
         'INSERT OR IGNORE INTO telemetry (device_id, stream, seq, ts, epoch, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -138,12 +120,13 @@ export class Ingest {
       above: db.prepare('SELECT seq FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1000'),
       countRange: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? AND seq <= ?'),
       stored: db.prepare('SELECT ts, data FROM telemetry WHERE device_id = ? AND stream = ? AND seq = ?'),
+      records: db.prepare('SELECT seq, ts, data FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      countAll: db.prepare('SELECT count(*) AS n FROM telemetry'),
+      countDevice: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ?'),
       countAbove: db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ? AND stream = ? AND seq > ?'),
       ofDevice: db.prepare(
         'SELECT stream, hwm, max_seq AS maxSeq, stored, duplicates, lost FROM streams WHERE device_id = ? ORDER BY stream',
       ),
-      park: db.prepare('INSERT INTO ingest_parked (device_id, stream, first_seq, last_seq, parked_at, error, batch) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      trimParked: db.prepare('DELETE FROM ingest_parked WHERE id <= (SELECT max(id) FROM ingest_parked) - ?'),
     };
   }
 
@@ -174,9 +157,9 @@ export class Ingest {
     try {
       this.#commit(queue);
     } catch (err) {
-      this.#failed(err, queue.length);
+      this.#trouble.failed(err, queue.length);
       if (isStorageError(err) || queue.length === 1) {
-        if (!isStorageError(err)) this.#park(queue[0]!, err);
+        if (!isStorageError(err)) this.#trouble.park(queue[0]!.deviceId, queue[0]!.stream, queue[0]!.batch, err);
         return;
       }
       // One batch may be the cause: commit each alone, so the others are stored and acked.
@@ -184,26 +167,32 @@ export class Ingest {
         try {
           this.#commit([q]);
         } catch (err2) {
-          this.#failed(err2, 1);
-          if (!isStorageError(err2)) this.#park(q, err2);
+          this.#trouble.failed(err2, 1);
+          if (!isStorageError(err2)) this.#trouble.park(q.deviceId, q.stream, q.batch, err2);
         }
       }
     }
   }
 
   health(): IngestHealth {
-    const now = this.#clock.mono();
-    this.#parkedAt = this.#parkedAt.filter((t) => now - t < RECENT_MS);
-    const oldest = this.#queue[0] ? now - this.#queue[0].at : 0;
-    const recentError = this.#lastError && now - this.#lastError.at < RECENT_MS ? this.#lastError : null;
-    const degraded = oldest > STUCK_MS || recentError !== null || this.#parkedAt.length > 0;
-    return {
-      status: degraded ? 'degraded' : 'ok',
-      queued: this.#queue.length,
-      oldestQueuedMs: Math.round(oldest),
-      lastError: recentError ? { message: recentError.message, agoS: Math.round((now - recentError.at) / 1000) } : null,
-      parkedRecently: this.#parkedAt.length,
-    };
+    const oldest = this.#queue[0] ? this.#clock.mono() - this.#queue[0].at : 0;
+    return this.#trouble.health(this.#queue.length, oldest);
+  }
+
+  /** Stored records of one stream (`{stream}~{outboxId}` for one kept apart), in seq order, data parsed. */
+  records(deviceId: string, stream: string, afterSeq = 0, limit = 100_000): { seq: number; ts: number; data: unknown }[] {
+    const rows = this.#stmt.records.all(deviceId, stream, afterSeq, limit) as { seq: number; ts: number; data: string }[];
+    return rows.map((r) => ({ seq: r.seq, ts: r.ts, data: JSON.parse(r.data) as unknown }));
+  }
+
+  /** How many records are stored, of one device or of all. */
+  count(deviceId?: string): number {
+    return ((deviceId === undefined ? this.#stmt.countAll.get() : this.#stmt.countDevice.get(deviceId)) as { n: number }).n;
+  }
+
+  /** Batches parked lately (newest first), for a look at what failed and why. */
+  parked(limit = 100) {
+    return this.#trouble.list(limit);
   }
 
   streamsOf(deviceId: string): StreamStatus[] {
@@ -388,46 +377,4 @@ export class Ingest {
     }
     return s;
   }
-
-  #failed(err: unknown, batches: number): void {
-    const message = describe(err);
-    this.#metrics.inc('tabla_ingest_errors_total');
-    this.#lastError = { message, at: this.#clock.mono() };
-    this.#log.error('ingest commit failed; nothing of it acked, the devices resend', { batches, error: message });
-  }
-
-  /** A batch that fails on its own: recorded for inspection, not acked (its device keeps it). */
-  #park(q: Queued, err: unknown): void {
-    const recs = q.batch.records;
-    const message = describe(err);
-    this.#metrics.inc('tabla_ingest_parked_total');
-    const now = this.#clock.mono();
-    this.#parkedAt = this.#parkedAt.filter((t) => now - t < RECENT_MS);
-    this.#parkedAt.push(now);
-    this.#log.error('telemetry batch parked', { device: q.deviceId, stream: q.stream, seqs: `${recs[0]!.seq}-${recs[recs.length - 1]!.seq}`, error: message });
-    let text: string | null;
-    try {
-      text = JSON.stringify(q.batch);
-    } catch {
-      text = null;
-    }
-    try {
-      this.#db.transaction(() => {
-        this.#stmt.park.run(q.deviceId, q.stream, recs[0]!.seq, recs[recs.length - 1]!.seq, this.#clock.now(), message, text);
-        this.#stmt.trimParked.run(PARKED_KEPT);
-      })();
-    } catch (err2) {
-      this.#log.warn('parked batch not recorded', { error: describe(err2) });
-    }
-  }
-}
-
-function isStorageError(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && STORAGE_CODES.test(code);
-}
-
-function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  return `${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(err)}`.slice(0, 500);
 }

@@ -80,9 +80,7 @@ export async function api(fleet: FleetService, method: string, p: string, body?:
 
 /** Rows the fleet stored for one stream of one device, in seq order. */
 export function storedSeqs(fleet: FleetService, deviceId: string, stream: string): number[] {
-  return (fleet.db.prepare('SELECT seq FROM telemetry WHERE device_id = ? AND stream = ? ORDER BY seq').all(deviceId, stream) as { seq: number }[]).map(
-    (r) => r.seq,
-  );
+  return fleet.ingest.records(deviceId, stream).map((r) => r.seq);
 }
 
 /** An MQTT client speaking as the fleet (its own account), for tests that play the fleet's part by hand. */

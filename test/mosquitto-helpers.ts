@@ -96,12 +96,7 @@ export async function healthz(fleet: FleetService): Promise<{ status: number; bo
 
 /** Count of every telemetry row the fleet stored. */
 export function telemetryRows(fleet: FleetService, deviceId?: string): number {
-  const row = (
-    deviceId
-      ? fleet.db.prepare('SELECT count(*) AS n FROM telemetry WHERE device_id = ?').get(deviceId)
-      : fleet.db.prepare('SELECT count(*) AS n FROM telemetry').get()
-  ) as { n: number };
-  return row.n;
+  return fleet.ingest.count(deviceId);
 }
 
 /** The uid and gid of a local account, from /etc/passwd (null when there is none). */

@@ -127,8 +127,7 @@ test('ctx.record is typed by STREAMS and checked at run time; records reach the 
     await waitFor('records stored at the fleet', () => storedSeqs(fleet, 'bus-d2', 'log').length === 1);
     assert.equal(storedSeqs(fleet, 'bus-d2', 'gps'), [seq]);
     assert.equal(storedSeqs(fleet, 'bus-d2', 'apc'), [apc]);
-    const row = fleet.db.prepare("SELECT data FROM telemetry WHERE device_id = 'bus-d2' AND stream = 'gps'").get() as { data: string };
-    assert.equal(JSON.parse(row.data), fix);
+    assert.equal(fleet.ingest.records('bus-d2', 'gps')[0]!.data, fix);
   } finally {
     await agent.stop();
     await fleet.stop();

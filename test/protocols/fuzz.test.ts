@@ -5,13 +5,13 @@
 import { test } from 'uvu';
 import type { z } from 'zod';
 import * as assert from 'uvu/assert';
-import { AgentConfig, decode, parseTopic, topic } from '../protocols/index.js';
-import * as messages from '../protocols/mqtt/messages.js';
-import { KNOWN_FINDINGS, knownFinding } from './fuzz/known.js';
-import { Campaign, type Finding, minimise, preview, verdict } from './fuzz/run.js';
-import { AGENT_CONFIG_SEEDS, DEVICE_IDS, MESSAGE_SEEDS } from './fuzz/seeds.js';
-import { createTargets } from './fuzz/targets.js';
-import { Broken, type FuzzTarget } from './fuzz/invariants.js';
+import { AgentConfig, decode, parseTopic, topic } from '../../protocols/index.js';
+import * as messages from '../../protocols/mqtt/messages.js';
+import { KNOWN_FINDINGS, knownFinding } from '../fuzz/known.js';
+import { Campaign, type Finding, minimise, preview, verdict } from '../fuzz/run.js';
+import { AGENT_CONFIG_SEEDS, DEVICE_IDS, MESSAGE_SEEDS } from '../fuzz/seeds.js';
+import { createTargets } from '../fuzz/targets.js';
+import { Broken, type FuzzTarget } from '../fuzz/invariants.js';
 
 const SEED = Number(process.env.TABLA_FUZZ_SEED ?? 20_261_127);
 const BUDGET_MS = 3000;

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent } from '../device/agent.js';
-import { freePort, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { freePort, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 /** A throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
 function makeCerts() {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const PARTS = ['protocols', 'hardware', 'device', 'fleet'] as const;
 type Part = (typeof PARTS)[number];
 const MAY_IMPORT: Record<Part, Part[]> = {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { reconnectDelay } from '../device/link.js';
+import { reconnectDelay } from '../../device/link.js';
 
 test('reconnect backoff grows exponentially to its cap, with jitter across the interval', () => {
   const lowest = (a: number) => reconnectDelay(a, 1000, 60_000, () => 0);

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { FleetState, encode, topic } from '../protocols/index.js';
-import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { FleetState, encode, topic } from '../../protocols/index.js';
+import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 const batch = (low: number, seqs: number[]) =>
   JSON.stringify({ v: 1, epoch: 1, low, records: seqs.map((seq) => ({ seq, ts: Date.now(), data: { seq } })) });
@@ -82,9 +82,7 @@ test('a device back with a new outbox (new SD card, seqs from 1 again): new reco
     await waitFor('new card drained', () => agent.outbox.depth() === 0);
 
     const rows = (stream: string) =>
-      (fleet.db.prepare('SELECT seq, data FROM telemetry WHERE device_id = ? AND stream = ? ORDER BY seq').all('bus-6', stream) as { seq: number; data: string }[]).map(
-        (r) => [r.seq, JSON.parse(r.data).card],
-      );
+      fleet.ingest.records('bus-6', stream).map((r) => [r.seq, (r.data as { card: string }).card]);
     assert.equal(rows('gps'), [[1, 'new'], [2, 'new']]);
     assert.equal(rows(`gps~${oldId}`), [[1, 'old'], [2, 'old'], [3, 'old']]);
     assert.is(fleet.metrics.get('tabla_telemetry_duplicates_total'), 0);

@@ -11,12 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as agentCrash from '../device/crash.js';
-import * as fleetCrash from '../fleet/crash.js';
-import { readLocal } from '../fleet/local.js';
-import { tmpDir, waitFor } from './helpers.js';
+import * as agentCrash from '../../device/crash.js';
+import * as fleetCrash from '../../fleet/crash.js';
+import { readLocal } from '../../fleet/local.js';
+import { tmpDir, waitFor } from '../helpers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Generous: two cores shared with other suites. Only a bound against a hung child. */
 const RUN_LIMIT_MS = 60_000;
 

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { CfgDesired, encode, topic } from '../protocols/index.js';
-import { api, fleetClient, provision, quiet, startFleet, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { CfgDesired, encode, topic } from '../../protocols/index.js';
+import { api, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 test('desired config: applied, reported, kept across restarts; a bad one is rejected with its reason and the old one stays', async () => {
   const fleet = await startFleet();

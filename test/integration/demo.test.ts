@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, tmpDir, waitFor } from './helpers.js';
+import { freePort, tmpDir, waitFor } from '../helpers.js';
 
 test('npm start: the fleet and a town of eight agents come up, show online, and stop cleanly on Ctrl-C', async () => {
   const dataDir = tmpDir('tabla-demo-');

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { Command, encode, topic } from '../protocols/index.js';
-import { SteppableClock, api, fleetClient, provision, quiet, startFleet, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { Command, encode, topic } from '../../protocols/index.js';
+import { SteppableClock, api, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 const final = (fleet: Awaited<ReturnType<typeof startFleet>>, cmdId: string) =>
   waitFor(`command ${cmdId} final`, () => {

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { MAX_PAYLOAD_BYTES, topic } from '../protocols/index.js';
-import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { MAX_PAYLOAD_BYTES, topic } from '../../protocols/index.js';
+import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, waitFor } from '../helpers.js';
 
 test('malformed device payloads (not JSON, wrong schema, oversize) are refused, counted, and the fleet keeps running', async () => {
   const fleet = await startFleet();

@@ -9,15 +9,15 @@ import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { Agent } from '../device/agent.js';
-import { AgentConfig as AgentConfigSchema, ROOT, topic } from '../protocols/index.js';
-import { FleetService } from '../fleet/service.js';
-import { mosquittoAcl, mosquittoPasswd, writeMosquittoFiles } from '../fleet/mosquitto.js';
-import { hashMosquitto } from '../fleet/credentials.js';
+import { Agent } from '../../device/agent.js';
+import { AgentConfig as AgentConfigSchema, ROOT, topic } from '../../protocols/index.js';
+import { FleetService } from '../../fleet/service.js';
+import { mosquittoAcl, mosquittoPasswd, writeMosquittoFiles } from '../../fleet/mosquitto.js';
+import { hashMosquitto } from '../../fleet/credentials.js';
 
 const SPY_PASSWORD = 'observer-only-in-tests';
-import { agentConfigFor } from '../fleet/provision.js';
-import { api, freePort, quiet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { agentConfigFor } from '../../fleet/provision.js';
+import { api, freePort, quiet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 import {
   type RunningMosquitto,
   grantMosquittoAccess,
@@ -28,7 +28,7 @@ import {
   startMosquitto,
   telemetryBatch,
   telemetryRows,
-} from './mosquitto-helpers.js';
+} from '../mosquitto-helpers.js';
 
 const A = 'dev-a';
 const B = 'dev-b';
@@ -130,8 +130,7 @@ test('provision → connect → birth → telemetry → stored once → ack → 
     assert.equal(seqs, [1, 2, 3, 4, 5]);
     await waitFor('outbox drained (acked)', () => agent.outbox.depth() === 0);
     assert.equal(storedSeqs(fleet, BUS, 'gps'), [1, 2, 3, 4, 5]);
-    const row = fleet.db.prepare("SELECT data FROM telemetry WHERE device_id = ? AND stream = 'gps' AND seq = 3").get(BUS) as { data: string };
-    assert.equal(JSON.parse(row.data), { lat: 46.36, lon: 15.11, i: 3 });
+    assert.equal(fleet.ingest.records(BUS, 'gps', 2, 1)[0]!.data, { lat: 46.36, lon: 15.11, i: 3 });
     // The ack went over mosquitto to the device's own ack topic (the spy on the fleet account saw it).
     const acks = spySaw.filter((m) => m.topic === topic.ack(BUS)).map((m) => JSON.parse(m.payload).streams.gps as number);
     assert.ok(acks.length > 0 && Math.max(...acks) === 5, `acks ${JSON.stringify(acks)}`);

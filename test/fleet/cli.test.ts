@@ -8,13 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { loadAgentConfig } from '../device/config.js';
-import type { FleetService } from '../fleet/service.js';
-import { AgentConfig } from '../protocols/index.js';
-import { quiet, startFleet, tmpDir, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { loadAgentConfig } from '../../device/config.js';
+import type { FleetService } from '../../fleet/service.js';
+import { AgentConfig } from '../../protocols/index.js';
+import { quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
 
-const CLI = fileURLToPath(new URL('../fleet/cli/main.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../fleet/cli/main.ts', import.meta.url));
 // The CLI runs with a temp dir as cwd, where `--import tsx` would not resolve: pass the loader by URL.
 const TSX = import.meta.resolve('tsx');
 

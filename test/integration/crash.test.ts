@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { burstAgent, provision, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { burstAgent, provision, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 function kill9(child: ChildProcess) {
   child.kill('SIGKILL');
@@ -36,8 +36,8 @@ test('an agent killed with kill -9 mid-burst: database intact, every accepted re
     assert.ok(seqs.length >= accepted, `every accepted record stored (${seqs.length} ≥ ${accepted}; ${pending} were pending at the kill)`);
     assert.is(seqs[0], 1);
     assert.is(seqs[seqs.length - 1], seqs.length, 'contiguous 1..N: nothing lost, nothing stored twice');
-    const data = fleet.db.prepare("SELECT seq, data FROM telemetry WHERE device_id = 'bus-9' ORDER BY seq").all() as { seq: number; data: string }[];
-    assert.ok(data.every((r) => (JSON.parse(r.data) as { i: number }).i === r.seq - 1), 'each seq carries its own record');
+    const data = fleet.ingest.records('bus-9', 'gps');
+    assert.ok(data.every((r) => (r.data as { i: number }).i === r.seq - 1), 'each seq carries its own record');
   } finally {
     kill9(run.child);
     await run.exited;

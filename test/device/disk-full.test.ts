@@ -8,12 +8,12 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent } from '../device/agent.js';
-import { RESERVE_BYTES, RESERVE_FILE } from '../device/disk-reserve.js';
-import { Outbox, OutboxStorageError } from '../device/outbox.js';
-import { openDatabase } from '../device/store.js';
-import { FleetState, OutboxConfig, createLogger, encode, topic } from '../protocols/index.js';
-import { fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { RESERVE_BYTES, RESERVE_FILE } from '../../device/disk-reserve.js';
+import { Outbox, OutboxStorageError } from '../../device/outbox.js';
+import { openDatabase } from '../../device/store.js';
+import { FleetState, OutboxConfig, createLogger, encode, topic } from '../../protocols/index.js';
+import { fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 // Anything thrown from a timer (an ack delete, an expiry, a maintenance tick) lands here and fails the test.
 const uncaught: unknown[] = [];

@@ -12,10 +12,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { ROOT, deviceSubscriptions, topic } from '../protocols/index.js';
-import type { FleetService } from '../fleet/service.js';
-import { deviceClient, fleetClient, startFleet, storedSeqs, waitFor } from './helpers.js';
-import { MOSQUITTO_SUB, type CliResult, cli, healthz, metricFromText, pub, scrape, telemetryBatch, telemetryRows } from './mosquitto-helpers.js';
+import { ROOT, deviceSubscriptions, topic } from '../../protocols/index.js';
+import type { FleetService } from '../../fleet/service.js';
+import { deviceClient, fleetClient, startFleet, storedSeqs, waitFor } from '../helpers.js';
+import { MOSQUITTO_SUB, type CliResult, cli, healthz, metricFromText, pub, scrape, telemetryBatch, telemetryRows } from '../mosquitto-helpers.js';
 
 const A = 'dev-a';
 const B = 'dev-b';
@@ -276,8 +276,7 @@ test("positive control: A's own t/gps is accepted (PUBACK), stored once and acke
   assert.match(r.stdout, /received PUBACK \(Mid: 1, RC:0\)/);
   await waitFor('stored', () => storedSeqs(fleet, A, 'gps').length === 1);
   assert.equal(storedSeqs(fleet, A, 'gps'), [1]);
-  const row = fleet.db.prepare("SELECT data FROM telemetry WHERE device_id = ? AND stream = 'gps' AND seq = 1").get(A) as { data: string };
-  assert.equal(JSON.parse(row.data), { lat: 46.36, lon: 15.11 });
+  assert.equal(fleet.ingest.records(A, 'gps')[0]!.data, { lat: 46.36, lon: 15.11 });
   assert.is(fleet.metrics.get('tabla_messages_in_total', { kind: 'telemetry' }), inBefore + 1);
   // The fleet commits and acks the high-water mark on A's ack topic.
   const ack = await waitFor('ack for A', () => spySaw.slice(mark).find((m) => m.topic === topic.ack(A)));

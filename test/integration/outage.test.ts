@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { quiet, provision, startFleet, storedSeqs, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { quiet, provision, startFleet, storedSeqs, waitFor } from '../helpers.js';
 
 test('broker stopped while an agent produces 1,000 records, then restarted: all stored exactly once, in order per stream', async () => {
   let fleet = await startFleet();
@@ -36,14 +36,10 @@ test('broker stopped while an agent produces 1,000 records, then restarted: all 
     assert.equal(gps, Array.from({ length: 750 }, (_, k) => k + 1));
     // In order: within each stream, seq order is production order.
     for (const stream of ['apc', 'gps']) {
-      const rows = fleet.db
-        .prepare('SELECT data FROM telemetry WHERE device_id = ? AND stream = ? ORDER BY seq')
-        .all('bus-7', stream) as { data: string }[];
-      const is = rows.map((r) => (JSON.parse(r.data) as { i: number }).i);
+      const is = fleet.ingest.records('bus-7', stream).map((r) => (r.data as { i: number }).i);
       assert.ok(is.every((v, k) => k === 0 || v > is[k - 1]!), `${stream} stored in production order`);
     }
-    const total = fleet.db.prepare("SELECT count(*) AS n FROM telemetry WHERE device_id = 'bus-7'").get() as { n: number };
-    assert.is(total.n, 1000);
+    assert.is(fleet.ingest.count('bus-7'), 1000);
     assert.ok(agent.link.epoch >= 2, 'a new session epoch after the reconnect');
   } finally {
     await agent.stop();

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { Outbox, OutboxFullError } from '../device/outbox.js';
-import { openDatabase } from '../device/store.js';
-import { OutboxConfig } from '../protocols/index.js';
-import { tmpDir } from './helpers.js';
+import { Outbox, OutboxFullError } from '../../device/outbox.js';
+import { openDatabase } from '../../device/store.js';
+import { OutboxConfig } from '../../protocols/index.js';
+import { tmpDir } from '../helpers.js';
 
 function open(config: unknown = {}, file = path.join(tmpDir(), 'agent.db'), now?: () => number) {
   const db = openDatabase(file);

@@ -7,12 +7,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { Agent } from '../device/agent.js';
-import { Outbox } from '../device/outbox.js';
-import { openDatabase } from '../device/store.js';
-import type { Clock } from '../protocols/index.js';
-import { FleetState, OutboxConfig, encode, topic } from '../protocols/index.js';
-import { fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { Outbox } from '../../device/outbox.js';
+import { openDatabase } from '../../device/store.js';
+import type { Clock } from '../../protocols/index.js';
+import { FleetState, OutboxConfig, encode, topic } from '../../protocols/index.js';
+import { fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

@@ -6,8 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import { MAX_JSON_DEPTH, topic } from '../protocols/index.js';
-import { SteppableClock, api, deviceClient, fillDisk, mountTmpfs, startFleet, storedSeqs, waitFor } from './helpers.js';
+import { MAX_JSON_DEPTH, topic } from '../../protocols/index.js';
+import { SteppableClock, api, deviceClient, fillDisk, mountTmpfs, startFleet, storedSeqs, waitFor } from '../helpers.js';
 
 const batch = (low: number, seqs: number[], data: (seq: number) => unknown = (seq) => ({ seq })) =>
   JSON.stringify({ v: 1, epoch: 1, outbox: 'card1', low, records: seqs.map((seq) => ({ seq, ts: Date.now(), data: data(seq) })) });
@@ -42,8 +42,9 @@ test('a batch that fails to store is parked, not acked; the others of its turn a
     assert.equal(storedSeqs(fleet, 'bus-30', 'gps'), [1, 2, 3]);
     assert.equal(storedSeqs(fleet, 'bus-31', 'gps'), []);
     assert.equal(bad.acks, [], 'nothing acked: the device keeps its rows');
-    const parked = fleet.db.prepare('SELECT device_id, stream, first_seq, last_seq, error FROM ingest_parked').all() as { error: string }[];
+    const parked = fleet.ingest.parked();
     assert.is(parked.length, 1);
+    assert.equal([parked[0]!.deviceId, parked[0]!.stream, parked[0]!.firstSeq, parked[0]!.lastSeq], ['bus-31', 'gps', 1, 2]);
     assert.match(parked[0]!.error, /poisoned row/);
     const h = await health(fleet);
     assert.is(h.status, 503);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PresenceTracker } from '../fleet/presence.js';
+import { PresenceTracker } from '../../fleet/presence.js';
 
 test('presence is derived: unknown, online, stale, offline; older epochs change nothing', () => {
   let now = 1_000_000;

@@ -4,13 +4,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { CommandBook } from '../fleet/commands.js';
-import { openFleetDatabase } from '../fleet/db.js';
-import { Registry } from '../fleet/registry.js';
-import type { FleetService } from '../fleet/service.js';
-import { MAX_PAYLOAD_BYTES, PayloadTooLarge } from '../protocols/index.js';
-import { api, provision, quiet, startFleet, tmpDir, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { CommandBook } from '../../fleet/commands.js';
+import { openFleetDatabase } from '../../fleet/db.js';
+import { Registry } from '../../fleet/registry.js';
+import type { FleetService } from '../../fleet/service.js';
+import { MAX_PAYLOAD_BYTES, PayloadTooLarge } from '../../protocols/index.js';
+import { api, provision, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
 
 const LIMIT_ERROR = /^(command|desired config) is \d+ bytes encoded; the limit is 262144 \(MAX_PAYLOAD_BYTES\)$/;
 

@@ -7,10 +7,10 @@
 import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_PAYLOAD_BYTES, topic } from '../protocols/index.js';
-import { FixedHeaderScanner, PACKET_LIMITS, PacketGuard, type FixedHeader } from '../fleet/packet-guard.js';
-import type { FleetService } from '../fleet/service.js';
-import { deviceClient, fleetClient, startFleet, storedSeqs, waitFor } from './helpers.js';
+import { MAX_PAYLOAD_BYTES, topic } from '../../protocols/index.js';
+import { FixedHeaderScanner, PACKET_LIMITS, PacketGuard, type FixedHeader } from '../../fleet/packet-guard.js';
+import type { FleetService } from '../../fleet/service.js';
+import { deviceClient, fleetClient, startFleet, storedSeqs, waitFor } from '../helpers.js';
 
 // ---- MQTT 3.1.1 bytes, built by hand -------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { State, encode, topic } from '../protocols/index.js';
-import { deviceClient, provision, quiet, startFleet, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { State, encode, topic } from '../../protocols/index.js';
+import { deviceClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 test("an old session's last will arriving after the new session's birth leaves the device online", async () => {
   const fleet = await startFleet();

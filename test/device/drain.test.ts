@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { Drainer } from '../device/drain.js';
-import { Outbox } from '../device/outbox.js';
-import { openDatabase } from '../device/store.js';
-import { DrainPolicy, OutboxConfig, TelemetryBatch, decode } from '../protocols/index.js';
-import { tmpDir, waitFor } from './helpers.js';
+import { Drainer } from '../../device/drain.js';
+import { Outbox } from '../../device/outbox.js';
+import { openDatabase } from '../../device/store.js';
+import { DrainPolicy, OutboxConfig, TelemetryBatch, decode } from '../../protocols/index.js';
+import { tmpDir, waitFor } from '../helpers.js';
 
 function setup(policy: Partial<DrainPolicy>, streams: Record<string, { priority: number }> = {}) {
   const db = openDatabase(path.join(tmpDir(), 'agent.db'));

@@ -2,8 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadAgentConfig } from '../device/config.js';
-import { tmpDir } from './helpers.js';
+import { ConfigError, loadAgentConfig } from '../../device/config.js';
+import { tmpDir } from '../helpers.js';
 
 const good = { deviceId: 'stop-1', role: 'stop-display', dataDir: 'state', mqtt: { url: 'mqtt://127.0.0.1:1883', password: 's3cret' } };
 

@@ -6,10 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent } from '../device/agent.js';
-import { deviceView, devicesTable } from '../fleet/cli/format.js';
-import { topic } from '../protocols/index.js';
-import { api, burstAgent, deviceClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { deviceView, devicesTable } from '../../fleet/cli/format.js';
+import { topic } from '../../protocols/index.js';
+import { api, burstAgent, deviceClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 const batch = (outbox: string, low: number, seqs: number[], tag: string) =>
   JSON.stringify({ v: 1, epoch: 1, outbox, low, records: seqs.map((seq) => ({ seq, ts: Date.now(), data: { tag, seq } })) });
@@ -37,9 +37,7 @@ test('an outbox identity that comes back (old card put back, clones alternating)
     assert.is(await send('cardB', 4, [4, 5, 6]), 6, 'the same seqs from the two cards are not duplicates of each other');
 
     const tags = (stream: string) =>
-      (fleet.db.prepare("SELECT data FROM telemetry WHERE device_id = 'bus-20' AND stream = ? ORDER BY seq").all(stream) as { data: string }[]).map(
-        (r) => JSON.parse(r.data).tag,
-      );
+      fleet.ingest.records('bus-20', stream).map((r) => (r.data as { tag: string }).tag);
     assert.equal(storedSeqs(fleet, 'bus-20', 'gps'), [1, 2, 3, 4, 5, 6]);
     assert.ok(tags('gps').every((x) => x === 'cardB'), 'the current card keeps the stream');
     assert.equal(storedSeqs(fleet, 'bus-20', 'gps~cardA'), [1, 2, 3, 4, 5, 6]);

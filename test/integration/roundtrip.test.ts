@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../device/agent.js';
-import { quiet, provision, startFleet, storedSeqs, waitFor, api } from './helpers.js';
+import { Agent } from '../../device/agent.js';
+import { quiet, provision, startFleet, storedSeqs, waitFor, api } from '../helpers.js';
 
 test('provision → connect → birth → telemetry → stored once → ack → outbox empty', async () => {
   const fleet = await startFleet();
@@ -25,8 +25,7 @@ test('provision → connect → birth → telemetry → stored once → ack → 
     assert.equal(seqs, [1, 2, 3, 4, 5]);
     await waitFor('outbox drained', () => agent.outbox.depth() === 0);
     assert.equal(storedSeqs(fleet, 'bus-1', 'gps'), [1, 2, 3, 4, 5]);
-    const row = fleet.db.prepare("SELECT data FROM telemetry WHERE device_id='bus-1' AND stream='gps' AND seq=3").get() as { data: string };
-    assert.equal(JSON.parse(row.data), { lat: 46.36, lon: 15.11, i: 3 });
+    assert.equal(fleet.ingest.records('bus-1', 'gps', 2, 1)[0]!.data, { lat: 46.36, lon: 15.11, i: 3 });
     const { body } = await api(fleet, 'GET', '/api/devices/bus-1');
     assert.is(body.presence, 'online');
     assert.equal(body.streams[0], { stream: 'gps', hwm: 5, maxSeq: 5, stored: 5, duplicates: 0, lost: 0, gaps: 0 });

@@ -25,7 +25,7 @@ import {
   mosquittoAcl,
   parseTopic,
   topic,
-} from '../protocols/index.js';
+} from '../../protocols/index.js';
 
 test('topics: built and parsed under tabla/v1/{deviceId}/…', () => {
   assert.is(topic.telemetry('bus-1', 'gps'), 'tabla/v1/bus-1/t/gps');
