@@ -17,6 +17,7 @@ test('the streams engine: last seen per stream under /api/devices/:id/streams, f
   const fleet = await startFleet();
   const { secret } = fleet.registry.provision({ id: 'bus-40', role: 'bus' });
   const client = await deviceClient(fleet, 'bus-40', secret);
+  let running = true;
   try {
     const t = (s: string) => topic.telemetry('bus-40', s);
     await client.publishAsync(t('gps'), batch(1, [1, 2, 3]), { qos: 1 });
@@ -35,9 +36,19 @@ test('the streams engine: last seen per stream under /api/devices/:id/streams, f
     assert.is((await api(fleet, 'GET', '/api/devices/nobody/streams')).status, 404);
     assert.is((await api(fleet, 'GET', '/api/devices/bus-40/streams', undefined, 'wrong')).status, 401, "an engine's /api route needs the token");
     assert.equal(fleet.health().engines, ['streams']);
-  } finally {
     await client.endAsync(true);
     await fleet.stop();
+    running = false;
+    // Its table is the view across restarts.
+    const again = await startFleet({ dataDir: fleet.options.dataDir });
+    try {
+      assert.equal((await api(again, 'GET', '/api/devices/bus-40/streams')).body, streams);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await client.endAsync(true);
+    if (running) await fleet.stop();
   }
 });
 
