@@ -3,7 +3,7 @@
  * body's schema gives the names, the types (`ContentBody<'arrival-board'>`) and the validation.
  */
 import type { z } from 'zod';
-import { type DecodeResult, formatIssues } from '../mqtt/messages.js';
+import { type DecodeResult, validate } from '../mqtt/messages.js';
 import { ArrivalBoard } from './arrival-board.js';
 import { ParkingCounts } from './parking-counts.js';
 
@@ -27,7 +27,5 @@ export function decodeContent<K extends ContentKind>(kind: K, body: unknown): De
 export function decodeContent(kind: string, body: unknown): DecodeResult<ContentBody<ContentKind>>;
 export function decodeContent(kind: string, body: unknown): DecodeResult<ContentBody<ContentKind>> {
   if (!isContentKind(kind)) return { ok: false, reason: `unknown content kind ${kind.slice(0, 40)}` };
-  const parsed = CONTENT[kind].safeParse(body);
-  if (!parsed.success) return { ok: false, reason: `schema: ${formatIssues(parsed.error)}` };
-  return { ok: true, value: parsed.data };
+  return validate(CONTENT[kind] as z.ZodType<ContentBody<ContentKind>>, body);
 }

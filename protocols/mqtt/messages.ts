@@ -199,7 +199,12 @@ export function decode<T>(schema: z.ZodType<T>, payload: Uint8Array | string): D
   } catch (err) {
     return { ok: false, reason: `not JSON: ${clip((err as Error).message, 200)}` };
   }
-  const parsed = schema.safeParse(json);
+  return validate(schema, json);
+}
+
+/** Checks an already parsed value against a schema; the reason names the failing fields. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown): DecodeResult<T> {
+  const parsed = schema.safeParse(value);
   if (!parsed.success) return { ok: false, reason: `schema: ${formatIssues(parsed.error)}` };
   return { ok: true, value: parsed.data };
 }

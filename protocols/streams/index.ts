@@ -4,7 +4,7 @@
  * `record()` is typed by it, so a stream that is not here does not compile.
  */
 import type { z } from 'zod';
-import { type DecodeResult, formatIssues } from '../mqtt/messages.js';
+import { type DecodeResult, validate } from '../mqtt/messages.js';
 import { ApcRecord } from './apc.js';
 import { GpsRecord } from './gps.js';
 import { LogRecord } from './log.js';
@@ -34,7 +34,5 @@ export function decodeRecord<K extends StreamName>(stream: K, data: unknown): De
 export function decodeRecord(stream: string, data: unknown): DecodeResult<StreamRecord<StreamName>>;
 export function decodeRecord(stream: string, data: unknown): DecodeResult<StreamRecord<StreamName>> {
   if (!isStreamName(stream)) return { ok: false, reason: `unknown stream ${stream.slice(0, 40)}` };
-  const parsed = STREAMS[stream].safeParse(data);
-  if (!parsed.success) return { ok: false, reason: `schema: ${formatIssues(parsed.error)}` };
-  return { ok: true, value: parsed.data };
+  return validate(STREAMS[stream] as z.ZodType<StreamRecord<StreamName>>, data);
 }
