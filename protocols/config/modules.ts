@@ -39,7 +39,18 @@ export const DeparturesSettings = z
   .strict();
 export type DeparturesSettings = z.infer<typeof DeparturesSettings>;
 
+export const GpsSettings = z
+  .object({
+    movingIntervalS: z.number().min(0.5).max(60).default(1).describe('seconds between records while the bus moves'),
+    parkedIntervalS: z.number().min(1).max(3600).default(30).describe('seconds between records while it stands'),
+    movingSpeedMps: z.number().min(0).max(10).default(1).describe('speed over ground above which the bus counts as moving, m/s'),
+    minMoveM: z.number().min(0).max(500).default(15).describe('a position this far from the last record counts as moving, metres'),
+  })
+  .strict();
+export type GpsSettings = z.infer<typeof GpsSettings>;
+
 export const MODULE_SETTINGS = {
+  gps: GpsSettings,
   'board-watch': BoardWatchSettings,
   departures: DeparturesSettings,
 } as const;
