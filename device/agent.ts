@@ -27,6 +27,7 @@ import {
   topic,
 } from '../protocols/index.js';
 import { createBoard } from '../hardware/board/board.js';
+import { driversFrom } from './hardware.js';
 import { CommandRejected, Commands } from './commands.js';
 import { readCrashCount } from './crash.js';
 import { DiskReserve, openOnAnyDisk } from './disk-reserve.js';
@@ -139,7 +140,7 @@ export class Agent {
       log: this.log,
       db: this.#db,
       commands: this.commands,
-      drivers: { board: this.#board },
+      drivers: { ...driversFrom(this.config.hardware, this.log), ...options.drivers, board: this.#board },
       settings: this.settings.modules,
       record: (stream, data, ts) => this.record(stream, data, ts),
       publishFrame: (frame) => this.#publishFrame(frame),

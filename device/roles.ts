@@ -4,11 +4,12 @@
  */
 import type { Role } from '../protocols/index.js';
 import type { AnyAgentModule, ModuleFactory } from './module.js';
+import { apc } from './modules/apc/index.js';
 import { boardWatch } from './modules/board-watch/index.js';
 import { departures } from './modules/departures/index.js';
 
 export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleFactory[]>> = {
-  bus: [boardWatch],
+  bus: [boardWatch, apc],
   'stop-display': [boardWatch, departures],
   'parking-panel': [boardWatch],
   'car-park-counter': [boardWatch],

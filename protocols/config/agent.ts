@@ -3,6 +3,7 @@
  * change remotely (cfg/desired). One schema gives type, defaults, validation and docs.
  */
 import { z } from 'zod';
+import { HardwareConfig } from './hardware.js';
 import { LogLevel, Role } from '../mqtt/messages.js';
 import { DEVICE_ID_PATTERN, NAME_PATTERN } from '../mqtt/topics.js';
 import { ModulesSettings } from './modules.js';
@@ -83,6 +84,7 @@ export const AgentConfig = z
     mqtt: MqttConfig,
     settings: DeviceSettings.default(DeviceSettings.parse({})),
     outbox: OutboxConfig.default(OutboxConfig.parse({})),
+    hardware: HardwareConfig.default({}).describe('the drivers the modules get (door counters, GNSS receiver, …)'),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -49,7 +49,15 @@ export const GpsSettings = z
   .strict();
 export type GpsSettings = z.infer<typeof GpsSettings>;
 
+export const ApcSettings = z
+  .object({
+    visitQuietS: z.number().min(2).max(600).default(20).describe('seconds without a crossing that end a stop visit (one apc record)'),
+  })
+  .strict();
+export type ApcSettings = z.infer<typeof ApcSettings>;
+
 export const MODULE_SETTINGS = {
+  apc: ApcSettings,
   gps: GpsSettings,
   'board-watch': BoardWatchSettings,
   departures: DeparturesSettings,

@@ -13,6 +13,7 @@ import {
 import { ConfigError, parseAgentConfig } from '../../device/config.js';
 import { type Input, type Rng, jsonMutator, stringMutator } from './generate.js';
 import { ingestTarget } from './ingest-target.js';
+import { nmeaTarget } from './nmea-target.js';
 import { Broken, assertPlainData, check, type FuzzTarget, sameJson } from './invariants.js';
 import { AGENT_CONFIG_SEEDS, DEVICE_IDS, MESSAGE_SEEDS, TOPIC_PIECES, topicSeeds } from './seeds.js';
 
@@ -206,5 +207,6 @@ export function createTargets(): FuzzTarget[] {
     aclTarget(),
     agentConfigTarget(),
     ingestTarget(),
+    nmeaTarget(),
   ];
 }
