@@ -9,3 +9,4 @@ export * from './content/index.js';
 export * from './log.js';
 export * from './clock.js';
 export * from './nmea/index.js';
+export * from './gtfs/index.js';

@@ -69,4 +69,9 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+// `tabla devices --json | head`: a reader that has had enough is no failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 process.exitCode = await run(process.argv.slice(2));

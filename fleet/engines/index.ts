@@ -4,6 +4,7 @@
  * only when it starts it.
  */
 import type { FleetEngine } from './engine.js';
+import { gtfsEngine } from './gtfs/index.js';
 import { streamsEngine } from './streams/index.js';
 
 /** An engine whose code is imported only when it starts. */
@@ -22,5 +23,5 @@ export function lazy(name: string, load: () => Promise<{ default: () => FleetEng
 }
 
 export function defaultEngines(): FleetEngine[] {
-  return [streamsEngine()];
+  return [streamsEngine(), ...(process.env.TABLA_GTFS ? [gtfsEngine({ path: process.env.TABLA_GTFS })] : [])];
 }

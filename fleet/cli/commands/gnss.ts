@@ -91,11 +91,6 @@ function isDevice(source: string): boolean {
 }
 
 async function decode(source: string, o: DecodeFlags, ctx: CliContext): Promise<void> {
-  // `tabla gnss decode /dev/ttyUSB0 --json | head`: a reader that has had enough is no failure.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
   const options: NmeaDecoderOptions = o.dateFloor === undefined ? {} : { dateFloor: o.dateFloor };
   const decoder = new NmeaDecoder(options);
   const print = (f: GnssFix) => ctx.out(o.json ? JSON.stringify(fixJson(f)) : tableRow(f));
