@@ -4,6 +4,7 @@
  */
 import type { HardwareConfig, Logger } from '../protocols/index.js';
 import { createDoorCounter } from '../hardware/door/door.js';
+import { createGnss } from '../hardware/gnss/gnss.js';
 import type { ModuleDrivers } from './module.js';
 
 export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDrivers, 'board'> {
@@ -20,6 +21,17 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
       d.kind === 'gpio'
         ? createDoorCounter({ kind: 'gpio', doors: d.doors, brokenWhen: d.brokenWhen, ...counting })
         : createDoorCounter({ kind: 'simulated', doors: d.doors, ...counting });
+  }
+  const g = config.gnss;
+  if (g) {
+    const log_ = log.child('gnss');
+    drivers.gnss =
+      g.kind === 'serial'
+        ? createGnss({ kind: 'serial', path: g.path, baudRate: g.baudRate, log: log_ })
+        : g.kind === 'replay'
+          ? // A recorded log keeps the dates it was recorded with (no week-rollover correction).
+            createGnss({ kind: 'replay', file: g.file, loop: g.loop, dateFloor: 0, log: log_ })
+          : createGnss({ kind: 'simulated', route: g.route, speedMps: g.speedMps, stops: g.stops, log: log_ });
   }
   return drivers;
 }

@@ -10,12 +10,14 @@ import type { z } from 'zod';
 import type { ContentBody, ContentKind, Logger, ModuleStatus, Role, StreamName, StreamRecord } from '../protocols/index.js';
 import type { Board } from '../hardware/board/board.js';
 import type { DoorCounter } from '../hardware/door/door.js';
+import type { GnssReceiver } from '../hardware/gnss/gnss.js';
 import type { CommandHandler } from './commands.js';
 
 /** What the role's hardware gives its modules (hardware/): the board always; the rest as configured. */
 export interface ModuleDrivers {
   board: Board;
   doors?: DoorCounter;
+  gnss?: GnssReceiver;
 }
 
 /** A module's own tables in the agent's SQLite file (device/module-db.ts). */

@@ -31,3 +31,14 @@ export function storageTrouble(err: Error): string {
 
 /** Free bytes below which a full disk is not taken as healed. */
 export const HEALED_FREE_BYTES = 256 * 1024;
+
+/** An append refused because its stream is full and its policy is reject-new. */
+export class OutboxFullError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly capacity: number,
+  ) {
+    super(`outbox stream ${stream} is full (${capacity} pending) and its policy is reject-new`);
+    this.name = 'OutboxFullError';
+  }
+}

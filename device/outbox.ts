@@ -17,20 +17,13 @@
  */
 import type Database from 'better-sqlite3';
 import type { Clock, OutboxConfig, OutboxStats, RawRecord, StreamPolicy } from '../protocols/index.js';
-import { StreamPolicy as StreamPolicySchema, systemClock } from '../protocols/index.js';
+import { STREAM_PRIORITIES, StreamPolicy as StreamPolicySchema, systemClock } from '../protocols/index.js';
 import { OutboxClock } from './outbox-clock.js';
 import { loadOutboxIdentity } from './outbox-identity.js';
 import { type OutboxStatements, outboxStatements } from './outbox-sql.js';
-import { HEALED_FREE_BYTES, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
+import { HEALED_FREE_BYTES, OutboxFullError, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
 
-export { HEALED_FREE_BYTES, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
-
-export class OutboxFullError extends Error {
-  constructor(readonly stream: string, readonly capacity: number) {
-    super(`outbox stream ${stream} is full (${capacity} pending) and its policy is reject-new`);
-    this.name = 'OutboxFullError';
-  }
-}
+export { HEALED_FREE_BYTES, OutboxFullError, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
 
 interface Queued {
   stream: string;
@@ -83,6 +76,7 @@ export class Outbox {
   readonly #freeBytes: () => number | null;
   readonly #onStorageTrouble: (err: Error) => void;
   readonly #streams = new Map<string, StreamState>();
+  readonly #policies = new Map<string, StreamPolicy>();
   /** Set while the storage refuses writes (disk full, I/O errors); cleared when a write goes through again. */
   #trouble: Error | null = null;
   /** Storage failures since start (appends refused, ack deletes postponed, expiries skipped). */
@@ -111,8 +105,16 @@ export class Outbox {
     for (const row of pending) this.#stream(row.stream).pending = row.n;
   }
 
+  /** The stream's own policy, else the default with the stream's lane (protocols/streams). */
   policy(stream: string): StreamPolicy {
-    return this.#config.streams[stream] ?? this.#config.defaultStream ?? StreamPolicySchema.parse({});
+    let p = this.#policies.get(stream);
+    if (!p) {
+      const lane = STREAM_PRIORITIES[stream as keyof typeof STREAM_PRIORITIES];
+      const base = this.#config.defaultStream ?? StreamPolicySchema.parse({});
+      p = this.#config.streams[stream] ?? (lane === undefined ? base : { ...base, priority: lane });
+      this.#policies.set(stream, p);
+    }
+    return p;
   }
 
   /** Queues a record; resolves with its seq once committed, rejects if its stream refuses it. */

@@ -7,9 +7,10 @@ import type { AnyAgentModule, ModuleFactory } from './module.js';
 import { apc } from './modules/apc/index.js';
 import { boardWatch } from './modules/board-watch/index.js';
 import { departures } from './modules/departures/index.js';
+import { gps } from './modules/gps/index.js';
 
 export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleFactory[]>> = {
-  bus: [boardWatch, apc],
+  bus: [boardWatch, gps, apc],
   'stop-display': [boardWatch, departures],
   'parking-panel': [boardWatch],
   'car-park-counter': [boardWatch],

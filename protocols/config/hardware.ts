@@ -26,9 +26,38 @@ export const DoorsHardware = z.discriminatedUnion('kind', [
 ]);
 export type DoorsHardware = z.infer<typeof DoorsHardware>;
 
+const latLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]);
+
+export const GnssHardware = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('serial'),
+      path: z.string().min(1).describe('/dev/serial0 (the GPIO UART), /dev/ttyUSB0, /dev/ttyACM0'),
+      baudRate: z.number().int().positive().default(9600),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('replay'),
+      file: z.string().min(1).describe('an NMEA log to play (relative to the config file)'),
+      loop: z.boolean().default(true),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('simulated'),
+      route: z.array(latLon).min(2).describe('the polyline the simulated bus drives, [lat, lon] pairs'),
+      speedMps: z.number().positive().max(40).default(8),
+      stops: z.array(z.object({ lat: z.number(), lon: z.number(), dwellS: z.number().nonnegative() }).strict()).default([]),
+    })
+    .strict(),
+]);
+export type GnssHardware = z.infer<typeof GnssHardware>;
+
 export const HardwareConfig = z
   .object({
     doors: DoorsHardware.optional().describe('door passenger counters (bus)'),
+    gnss: GnssHardware.optional().describe('the GNSS receiver (bus)'),
   })
   .strict();
 export type HardwareConfig = z.infer<typeof HardwareConfig>;

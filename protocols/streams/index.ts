@@ -22,6 +22,12 @@ export const STREAMS = {
   log: LogRecord,
 } as const;
 
+/**
+ * Outbox lanes of the known streams (0 drains first): passenger counts and loop events before
+ * positions, logs last. A stream's policy in the agent config overrides its lane here.
+ */
+export const STREAM_PRIORITIES: Readonly<Record<keyof typeof STREAMS, number>> = { apc: 1, loops: 1, gps: 6, log: 9 };
+
 export type StreamName = keyof typeof STREAMS;
 export type StreamRecord<K extends StreamName> = z.infer<(typeof STREAMS)[K]>;
 
