@@ -63,6 +63,24 @@ async function waitForFleet(child) {
   throw new Error('tabla-fleet did not become healthy within 20 s');
 }
 
+/**
+ * The simulated buses drive a loop through Velenje (approximate street points, lat/lon) with a
+ * stop at each end; their doors are simulated too (hardware/: the real decoders behind them).
+ */
+const VELENJE_LOOP = [
+  [46.35965, 15.11325],
+  [46.35898, 15.11071],
+  [46.35812, 15.10873],
+  [46.35921, 15.10652],
+  [46.36088, 15.10781],
+  [46.36121, 15.11102],
+  [46.35965, 15.11325],
+];
+const BUS_HARDWARE = {
+  gnss: { kind: 'simulated', route: VELENJE_LOOP, speedMps: 8, stops: [{ lat: 46.35965, lon: 15.11325, dwellS: 20 }, { lat: 46.35921, lon: 15.10652, dwellS: 15 }] },
+  doors: { kind: 'simulated', doors: [1, 2] },
+};
+
 async function provisionTown(local) {
   const configs = [];
   for (const d of TOWN) {
@@ -78,6 +96,7 @@ async function provisionTown(local) {
       if (res.status !== 201) throw new Error(`provisioning ${d.id}: ${body.error}`);
       fs.mkdirSync(dir, { recursive: true });
       const config = { deviceId: d.id, role: d.role, site: d.site, dataDir: './state', mqtt: { url: body.mqttUrl, password: body.secret }, settings: { heartbeatS: 10 } };
+      if (d.role === 'bus') config.hardware = BUS_HARDWARE;
       fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
     } else {
       // The broker port may differ from the last run: point the agent at this one.
