@@ -6,6 +6,7 @@
  *   ingest_ratio          live records/s broker→fleet→stored→acked ÷ raw Aedes QoS1    (target ≥ 0.6)
  *   drain_records_per_s   backlog drained after an outage, with acks                  (target ≥ 10,000)
  *   sd_bytes_per_hour     bytes an agent writes per hour at the demo's rates
+ *   nmea_sentences_per_s  NMEA sentences through the decoder, and its ratio to a raw line split
  * Human-readable lines as it goes; with --json, one JSON object on the last line.
  * Everything binds to 127.0.0.1 on free ports, lives in temp dirs, and is stopped at the end.
  *
@@ -20,6 +21,7 @@ import { LoadChild } from './child.js';
 import { benchDrain, type DrainResult } from './drain.js';
 import { benchIngest, instrumentFlush, type FlushStats, type IngestResult } from './ingest.js';
 import { benchOutbox, type OutboxBenchResult } from './outbox.js';
+import { benchNmea } from './nmea.js';
 import { benchSd, type SdOptions, type SdResult } from './sd.js';
 import { cleanupTempDirs, countingLogger, fmt, readIo, round, tempDir } from './util.js';
 
@@ -27,7 +29,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
-const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd']);
+const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd', 'nmea']);
 const TARGETS = { outbox_append_ratio: 0.5, ingest_ratio: 0.6, drain_records_per_s: 10_000 };
 const LIMIT_MS = Number(process.env.TABLA_BENCH_LIMIT_MS ?? 240_000);
 
@@ -176,12 +178,23 @@ async function main(): Promise<Record<string, unknown>> {
     out.sd = results;
   }
 
+  if (only.has('nmea')) {
+    say('\n[5] NMEA 0183: the gpsd logs through the decoder (framer, checksums, fix assembler) vs a raw line split');
+    const r = benchNmea(quick ? 3 : 5);
+    say(`    ${fmt(r.sentences)} sentences, ${fmt(r.bytes)} bytes, ${fmt(r.fixes)} fixes per pass`);
+    say(`    raw line split: ${fmt(r.rawLinesPerS)} lines/s; decoder: ${fmt(r.decoderSentencesPerS)} sentences/s → ratio ${r.ratio.toFixed(3)} (info)`);
+    out.nmea_sentences_per_s = round(r.decoderSentencesPerS);
+    out.nmea_raw_lines_per_s = round(r.rawLinesPerS);
+    out.nmea_ratio = round(r.ratio, 3);
+  }
+
   out.elapsed_s = round((Date.now() - started) / 1000, 1);
   say(`\nsummary (${out.elapsed_s} s):`);
   if ('outbox_append_ratio' in out) say(`    outbox_append_ratio ${out.outbox_append_ratio}  (${fmt(out.outbox_appends_per_s as number)} / ${fmt(out.raw_sqlite_inserts_per_s as number)} /s)  ${verdict(out.outbox_append_ratio as number, TARGETS.outbox_append_ratio)}`);
   if ('ingest_ratio' in out) say(`    ingest_ratio        ${out.ingest_ratio}  (${fmt(out.ingest_records_per_s as number)} / ${fmt(out.raw_aedes_msgs_per_s as number)} /s)  ${verdict(out.ingest_ratio as number, TARGETS.ingest_ratio)}`);
   if ('drain_records_per_s' in out) say(`    drain_records_per_s ${fmt(out.drain_records_per_s as number)}  (default policy ${fmt(out.drain_default_policy_records_per_s as number)})  ${verdict(out.drain_records_per_s as number, TARGETS.drain_records_per_s)}`);
   if (out.sd_bytes_per_hour != null) say(`    sd_bytes_per_hour   ${fmt(out.sd_bytes_per_hour as number)} (commitIntervalMs 0), ${fmt(out.sd_bytes_per_hour_commit_1000ms as number)} (1000 ms), synchronous NORMAL`);
+  if ('nmea_sentences_per_s' in out) say(`    nmea_sentences_per_s ${fmt(out.nmea_sentences_per_s as number)}  (raw line split ${fmt(out.nmea_raw_lines_per_s as number)} /s, ratio ${out.nmea_ratio})`);
   out.targets = TARGETS;
   return out;
 }
