@@ -8,5 +8,6 @@ export * from './streams/index.js';
 export * from './content/index.js';
 export * from './log.js';
 export * from './clock.js';
+export * from './geo.js';
 export * from './nmea/index.js';
 export * from './gtfs/index.js';

@@ -10,20 +10,15 @@
  * linearly in latitude and longitude: on a 1 km segment that is off the great circle by well under
  * a centimetre, far below a receiver's noise.
  */
+import { distanceM } from '../../protocols/index.js';
 
 export type LatLon = readonly [lat: number, lon: number];
 
-/** The IUGG mean Earth radius, metres. */
-export const EARTH_RADIUS_M = 6_371_008.8;
-
 const RAD = Math.PI / 180;
 
-/** Great-circle distance between two points, metres (haversine). */
+/** Great-circle distance between two points, metres (protocols/geo.ts). */
 export function haversineM(a: LatLon, b: LatLon): number {
-  const dLat = (b[0] - a[0]) * RAD;
-  const dLon = (b[1] - a[1]) * RAD;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[0] * RAD) * Math.cos(b[0] * RAD) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+  return distanceM({ lat: a[0], lon: a[1] }, { lat: b[0], lon: b[1] });
 }
 
 /** Initial bearing from `a` towards `b`, degrees clockwise from true north, in [0, 360). */

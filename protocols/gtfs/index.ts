@@ -7,5 +7,4 @@ export { parseGtfsZip, type GtfsLoad, type GtfsParseOptions } from './load.js';
 export { GTFS_LIMITS, GtfsRefused, type GtfsLimits, type GtfsProblemCounts } from './problems.js';
 export { GTFS_FILES, type GtfsFileName } from './schemas.js';
 export { departuresAt, feedSummary, servicesOn, tripShape, MAX_DEPARTURE_WINDOW_MS, type GtfsDeparture, type GtfsFeedSummary } from './queries.js';
-export { distanceM as gtfsDistanceM } from './shapes.js';
 export { formatGtfsTime, isoLocal, localDate as gtfsLocalDate, parseGtfsDate, parseGtfsTime, serviceDayStart } from './time.js';

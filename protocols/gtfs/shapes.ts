@@ -5,20 +5,11 @@
  */
 import type { Row } from './csv.js';
 import type { GtfsShape, GtfsShapePoint } from './model.js';
+import { distanceM } from '../geo.js';
 import type { ProblemLog } from './problems.js';
 import type { GtfsRow } from './schemas.js';
 
 const FILE = 'shapes.txt';
-const EARTH_RADIUS_M = 6_371_008.8;
-
-/** Great-circle distance in metres (haversine, mean Earth radius). */
-export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
 
 export function buildShapes(rows: readonly Row<GtfsRow<'shapes.txt'>>[], problems: ProblemLog): Map<string, GtfsShape> {
   const byShape = new Map<string, Row<GtfsRow<'shapes.txt'>>[]>();

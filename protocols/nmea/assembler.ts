@@ -38,6 +38,7 @@
  */
 import { DAY_MS } from './fields.js';
 import type { CalendarDate, GgaSentence, GllSentence, GsaSentence, NmeaSentence, RmcSentence, VtgSentence, ZdaSentence } from './sentences.js';
+import { distanceM } from '../geo.js';
 
 export interface GnssFix {
   /** ISO 8601 UTC, milliseconds. */
@@ -71,7 +72,6 @@ export const DEFAULT_DATE_FLOOR = Date.UTC(2025, 0, 1);
 export const WEEK_ROLLOVER_MS = 1024 * 7 * DAY_MS;
 /** Scatter allowed on top of maxSpeedMps × Δt: at 10 Hz, 7 m of GNSS noise would read as 70 m/s. */
 export const JUMP_SLACK_M = 10;
-const EARTH_RADIUS_M = 6_371_008.8;
 
 interface Cycle {
   /** UTC time of day, ms; undefined until a timed sentence arrives. */
@@ -94,14 +94,6 @@ interface Accepted {
   lon: number;
 }
 
-/** Great-circle distance, m (haversine on the mean Earth radius). */
-export function distanceM(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
-}
 
 const dayOf = (d: CalendarDate) => Date.UTC(d.year, d.month - 1, d.day);
 
@@ -296,6 +288,6 @@ export class FixAssembler {
     const dt = (b.ms - a.ms) / 1000;
     if (dt === 0) return 'duplicate';
     if (dt < 0) return 'time-backwards';
-    return distanceM(a.lat, a.lon, b.lat, b.lon) > this.#maxSpeed * dt + JUMP_SLACK_M ? 'jump' : null;
+    return distanceM(a, b) > this.#maxSpeed * dt + JUMP_SLACK_M ? 'jump' : null;
   }
 }

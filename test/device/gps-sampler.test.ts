@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpsSampler, distanceM } from '../../device/modules/gps/sampler.js';
-import { GpsSettings } from '../../protocols/index.js';
+import { GpsSampler } from '../../device/modules/gps/sampler.js';
+import { GpsSettings, distanceM } from '../../protocols/index.js';
 
 const settings = GpsSettings.parse({});
 const at = (s: number, lat: number, lon: number, speed?: number) => ({ time: 1_764_000_000_000 + s * 1000, lat, lon, ...(speed === undefined ? {} : { speed }) });

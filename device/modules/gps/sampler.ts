@@ -6,6 +6,7 @@
  * reports no speed, or a slow crawl through a stop).
  */
 import type { GpsSettings } from '../../../protocols/index.js';
+import { distanceM } from '../../../protocols/index.js';
 
 export interface SampledFix {
   /** ms since the Unix epoch (the fix's own time) */
@@ -15,16 +16,6 @@ export interface SampledFix {
   speed?: number | undefined;
 }
 
-const EARTH_RADIUS_M = 6_371_008.8;
-
-/** Great-circle distance in metres (haversine; plenty for tens of metres to kilometres). */
-export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
 
 export class GpsSampler {
   #settings: GpsSettings;
