@@ -21,11 +21,12 @@ import * as cmd from './commands/cmd.js';
 import * as config from './commands/config.js';
 import * as devices from './commands/devices.js';
 import * as gnss from './commands/gnss.js';
+import * as gtfs from './commands/gtfs.js';
 import * as provision from './commands/provision.js';
 import type { CliContext, Register } from './context.js';
 import { styleFor } from './format.js';
 
-const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, config, broker, gnss];
+const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, config, broker, gnss, gtfs];
 
 function buildProgram(): Command {
   const program = new Command('tabla')
