@@ -1,11 +1,11 @@
 /**
  * The outbox: everything a device must send, kept in SQLite (WAL) until the fleet acks it.
  *
- * - Per-stream sequence numbers; `(deviceId, stream, seq)` is the fleet's idempotency key.
+ * - Per-stream seqs: `(deviceId, stream, seq)` is the fleet's idempotency key.
  * - Appends are group-committed: every append made in one event-loop turn (or one
  *   `commitIntervalMs` window) goes into one transaction. An append's promise resolves with its seq
  *   once that transaction has committed: from then on the record survives a crash of the process.
- * - Capacity is counted on pending rows only, per stream, with a policy when full.
+ * - Capacity is counted on pending rows only, per stream, with a policy when full; lanes by stream.
  * - Rows are deleted only when the fleet's ack says they are stored (a broker PUBACK is not a commit).
  *   An ack takes effect at once in memory; its DELETE rides along with the next append's commit (or
  *   goes alone after `ackCommitDelayMs`), which saves a commit, and SD writes, per ack. A crash in
@@ -22,8 +22,7 @@ import { OutboxClock } from './outbox-clock.js';
 import { loadOutboxIdentity } from './outbox-identity.js';
 import { type OutboxStatements, outboxStatements } from './outbox-sql.js';
 import { HEALED_FREE_BYTES, OutboxFullError, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
-
-export { HEALED_FREE_BYTES, OutboxFullError, OutboxStorageError, isDiskFull, isStorageError, storageTrouble } from './outbox-storage.js';
+export { OutboxFullError, OutboxStorageError } from './outbox-storage.js';
 
 interface Queued {
   stream: string;
@@ -107,13 +106,12 @@ export class Outbox {
 
   /** The stream's own policy, else the default with the stream's lane (protocols/streams). */
   policy(stream: string): StreamPolicy {
-    let p = this.#policies.get(stream);
-    if (!p) {
-      const lane = STREAM_PRIORITIES[stream as keyof typeof STREAM_PRIORITIES];
-      const base = this.#config.defaultStream ?? StreamPolicySchema.parse({});
-      p = this.#config.streams[stream] ?? (lane === undefined ? base : { ...base, priority: lane });
-      this.#policies.set(stream, p);
-    }
+    const known = this.#policies.get(stream);
+    if (known) return known;
+    const lane = STREAM_PRIORITIES[stream as keyof typeof STREAM_PRIORITIES];
+    const base = this.#config.defaultStream ?? StreamPolicySchema.parse({});
+    const p = this.#config.streams[stream] ?? (lane === undefined ? base : { ...base, priority: lane });
+    this.#policies.set(stream, p);
     return p;
   }
 
