@@ -34,8 +34,11 @@ export interface ApiRequest {
   raw: http.IncomingMessage;
 }
 
-/** A JSON answer, or a text one (Prometheus exposition). */
-export type ApiResponse = { status?: number; body: unknown } | { status?: number; text: string; contentType: string };
+/** A JSON answer, a text one (Prometheus exposition) or bytes (protobuf: GTFS-Realtime). */
+export type ApiResponse =
+  | { status?: number; body: unknown }
+  | { status?: number; text: string; contentType: string }
+  | { status?: number; bytes: Uint8Array; contentType: string };
 export type RouteHandler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
 export interface Routes {
@@ -86,9 +89,9 @@ export class HttpApi implements Routes {
     if (!found) throw new HttpError(404, `no route ${method} ${url.pathname}`);
     const { handler } = found.store as { handler: RouteHandler };
     const out = await handler({ method, url, params: { ...(found.params as Record<string, string>) }, json: () => readJson(req), raw: req });
-    if ('text' in out) {
+    if ('text' in out || 'bytes' in out) {
       res.writeHead(out.status ?? 200, { 'content-type': out.contentType });
-      res.end(out.text);
+      res.end('text' in out ? out.text : Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength));
     } else {
       send(res, out.status ?? 200, out.body);
     }
