@@ -5,6 +5,7 @@
  */
 import type { FleetEngine } from './engine.js';
 import { gtfsEngine } from './gtfs/index.js';
+import { gtfsRtEngine } from './gtfs-rt/index.js';
 import { streamsEngine } from './streams/index.js';
 
 /** An engine whose code is imported only when it starts. */
@@ -23,5 +24,5 @@ export function lazy(name: string, load: () => Promise<{ default: () => FleetEng
 }
 
 export function defaultEngines(): FleetEngine[] {
-  return [streamsEngine(), ...(process.env.TABLA_GTFS ? [gtfsEngine({ path: process.env.TABLA_GTFS })] : [])];
+  return [streamsEngine(), gtfsRtEngine(), ...(process.env.TABLA_GTFS ? [gtfsEngine({ path: process.env.TABLA_GTFS })] : [])];
 }
