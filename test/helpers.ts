@@ -167,3 +167,30 @@ export function burstAgent(configFile: string, count: number) {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? -1 : code)));
   return { child, seen, exited };
 }
+
+const CLI = path.resolve(import.meta.dirname, '../fleet/cli/main.ts');
+// The CLI runs with a temp dir as cwd, where `--import tsx` would not resolve: pass the loader by URL.
+const TSX = import.meta.resolve('tsx');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tabla …` in `cwd` against the fleet's data dir (or the env given), never a TABLA_* of ours. */
+export function tabla(args: string[], o: { fleet?: FleetService; cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['TABLA_URL', 'TABLA_TOKEN', 'TABLA_DATA_DIR', 'NO_COLOR', 'FORCE_COLOR']) delete env[k];
+  env.TABLA_DATA_DIR = o.fleet?.options.dataDir ?? path.join(tmpDir(), 'no-fleet-here');
+  Object.assign(env, o.env);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: o.cwd ?? tmpDir('tabla-cli-'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,36 +1,17 @@
 /**
  * `tabla gtfs info` and `tabla gtfs departures` against a real fleet that loaded the real feed.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gtfsEngine } from '../../fleet/engines/gtfs/index.js';
-import { startFleet, tmpDir } from '../helpers.js';
+import { startFleet, tabla } from '../helpers.js';
 
-const CLI = fileURLToPath(new URL('../../fleet/cli/main.ts', import.meta.url));
 const FEED = path.resolve(import.meta.dirname, '../../../shared/data/gtfs/bullrunner-gtfs.zip');
-
-function tabla(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
-      cwd: tmpDir('tabla-cli-'),
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('gtfs info and departures show the loaded feed; a stop that is not there exits 1 naming it', async () => {
   const fleet = await startFleet({ engines: [gtfsEngine({ path: FEED })] });
-  const env = { TABLA_URL: fleet.httpUrl, TABLA_TOKEN: fleet.local.adminToken };
+  const env = { env: { TABLA_URL: fleet.httpUrl, TABLA_TOKEN: fleet.local.adminToken, NO_COLOR: '1' } };
   try {
     const info = await tabla(['gtfs', 'info'], env);
     assert.is(info.code, 0, info.stderr);

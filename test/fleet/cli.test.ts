@@ -2,44 +2,17 @@
  * The technicians' CLI as a technician runs it: a child process against a real fleet on loopback,
  * with a real agent started from the config file the CLI wrote.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../device/agent.js';
 import { loadAgentConfig } from '../../device/config.js';
 import type { FleetService } from '../../fleet/service.js';
 import { AgentConfig } from '../../protocols/index.js';
-import { quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
+import { type CliRun, quiet, startFleet, tabla, tmpDir, waitFor } from '../helpers.js';
 
-const CLI = fileURLToPath(new URL('../../fleet/cli/main.ts', import.meta.url));
-// The CLI runs with a temp dir as cwd, where `--import tsx` would not resolve: pass the loader by URL.
-const TSX = import.meta.resolve('tsx');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tabla …` in `cwd` against the fleet's data dir (or the env given), never a TABLA_* of ours. */
-function tabla(args: string[], o: { fleet?: FleetService; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['TABLA_URL', 'TABLA_TOKEN', 'TABLA_DATA_DIR', 'NO_COLOR', 'FORCE_COLOR']) delete env[k];
-  env.TABLA_DATA_DIR = o.fleet?.options.dataDir ?? path.join(tmpDir(), 'no-fleet-here');
-  Object.assign(env, o.env);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: o.cwd ?? tmpDir('tabla-cli-'), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+type Run = CliRun;
 
 function expectExit(r: Run, code: number, what: string): void {
   assert.is(r.code, code, `${what}: exit ${r.code}, wanted ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
