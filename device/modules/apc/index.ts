@@ -67,10 +67,15 @@ export function apc(): AgentModule<ApcSettings> & { onboard(): number } {
         if (clamped) ctx.setStatus('ok', `onboard load clamped at 0 ${clamped} time(s) since start (counts drift)`);
         await ctx.record('apc', { doors: done.doors(), onboard }, done.lastAt);
       };
-      const unsubscribe = doors.onCrossing((c) => visit.add(c));
+      // The quiet time runs on the monotonic clock: a wall clock that steps must not hold a visit open.
+      let lastCrossing = 0;
+      const unsubscribe = doors.onCrossing((c) => {
+        visit.add(c);
+        lastCrossing = performance.now();
+      });
       ctx.signal.addEventListener('abort', () => unsubscribe(), { once: true });
       ctx.every(1000, async () => {
-        if (!visit.empty && Date.now() - visit.lastAt >= ctx.settings().visitQuietS * 1000) await close();
+        if (!visit.empty && performance.now() - lastCrossing >= ctx.settings().visitQuietS * 1000) await close();
       });
       ctx.commands.register('apc-reset', (args) => {
         const previous = onboard;
