@@ -29,7 +29,7 @@ export function gps(): AgentModule<GpsSettings> {
       let lastAt = 0;
       const unsubscribe = gnss.onFix((fix) => {
         last = fix;
-        lastAt = Date.now();
+        lastAt = performance.now();
         const time = Date.parse(fix.time);
         if (!thinner.take({ time, lat: fix.lat, lon: fix.lon, speed: fix.speed })) return;
         ctx
@@ -53,7 +53,7 @@ export function gps(): AgentModule<GpsSettings> {
       ctx.every(5000, () => {
         const s = gnss.stats();
         if (!s.connected) ctx.setStatus('degraded', 'receiver disconnected');
-        else if (Date.now() - lastAt > NO_FIX_S * 1000) ctx.setStatus('degraded', `no fix for ${NO_FIX_S} s`);
+        else if (performance.now() - lastAt > NO_FIX_S * 1000) ctx.setStatus('degraded', `no fix for ${NO_FIX_S} s`);
         else ctx.setStatus('ok');
       });
       ctx.commands.register('gps-status', () => ({ last, moving: thinner.moving, receiver: gnss.stats() }));
