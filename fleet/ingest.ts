@@ -83,6 +83,7 @@ export class Ingest {
   readonly #committed: IngestOptions['committed'];
   readonly #clock: Clock;
   readonly #streams = new Map<string, StreamState>();
+  readonly #lastWriter = new Map<string, string | null>();
   #queue: Queued[] = [];
   #scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
   #lastFlush = -Infinity;
@@ -303,6 +304,11 @@ export class Ingest {
   #route(deviceId: string, stream: string, batch: TelemetryBatch, state: (d: string, n: string) => StreamState): [string, StreamState] {
     const s = state(deviceId, stream);
     const id = batch.outbox ?? null;
+    // Which outbox wrote to this stream last: a return is counted when the writer changes, not
+    // per batch (two live clones would otherwise count every message).
+    const writerKey = `${deviceId}\u0000${stream}`;
+    const switched = this.#lastWriter.get(writerKey) !== id;
+    this.#lastWriter.set(writerKey, id);
     if (id === s.outboxId) return [stream, s];
     // A stream with nothing yet: this outbox takes it.
     if (s.maxSeq === 0) {
@@ -315,7 +321,7 @@ export class Ingest {
     const filed = state(deviceId, apart);
     if (id === null || filed.maxSeq > 0) {
       if (id !== null) {
-        this.#metrics.inc('tabla_outbox_replaced_total');
+        if (switched) this.#metrics.inc('tabla_outbox_replaced_total');
         this.#reportFault(
           deviceId,
           'outbox-conflict',
