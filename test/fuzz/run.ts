@@ -13,8 +13,6 @@ export interface Verdict {
 
 export interface Finding extends Verdict {
   target: string;
-  /** The id of the already-reported bug it is, if `known` says so. */
-  known?: string;
   seed: number;
   /** Which input of the target's sequence (0-based) broke it. */
   index: number;
@@ -40,14 +38,11 @@ export class Campaign {
   readonly #rng: Rng;
   inputs = 0;
   ms = 0;
-  /** The first finding of each invariant (each known bug apart), in the order found. */
+  /** The first finding of each invariant, in the order found. */
   readonly findings: Finding[] = [];
-  readonly #known: (f: Finding) => string | undefined;
 
-  /** `known` names a finding that is an already-reported bug, so another break of its invariant still shows. */
-  constructor(readonly target: FuzzTarget, seed: number, known: (f: Finding) => string | undefined = () => undefined) {
+  constructor(readonly target: FuzzTarget, seed: number) {
     this.seed = seed;
-    this.#known = known;
     this.#rng = new Rng(seedFor(seed, target.name));
     target.open?.();
   }
@@ -63,8 +58,7 @@ export class Campaign {
       const index = this.inputs++;
       if (!v) continue;
       const f: Finding = { ...v, target: this.target.name, seed: this.seed, index, input, count: 1 };
-      f.known = this.#known(f);
-      const seen = this.findings.find((x) => x.invariant === f.invariant && x.known === f.known);
+      const seen = this.findings.find((x) => x.invariant === f.invariant);
       if (seen) seen.count++;
       else {
         this.findings.push(f);
