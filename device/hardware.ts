@@ -20,7 +20,9 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
     drivers.doors =
       d.kind === 'gpio'
         ? createDoorCounter({ kind: 'gpio', doors: d.doors, brokenWhen: d.brokenWhen, ...counting })
-        : createDoorCounter({ kind: 'simulated', doors: d.doors, ...counting });
+        : d.kind === 'firmata'
+          ? createDoorCounter({ kind: 'firmata', path: d.path, baud: d.baud, doors: d.doors, brokenWhen: d.brokenWhen, pullUp: d.pullUp, ...counting })
+          : createDoorCounter({ kind: 'simulated', doors: d.doors, ...counting });
   }
   const g = config.gnss;
   if (g) {
@@ -30,7 +32,7 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
         ? createGnss({ kind: 'serial', path: g.path, baudRate: g.baudRate, log: log_ })
         : g.kind === 'replay'
           ? // A recorded log keeps the dates it was recorded with (no week-rollover correction).
-            createGnss({ kind: 'replay', file: g.file, loop: g.loop, dateFloor: 0, log: log_ })
+            createGnss({ kind: 'replay', file: g.file, loop: g.loop, rate: g.rate, dateFloor: 0, log: log_ })
           : createGnss({ kind: 'simulated', route: g.route, speedMps: g.speedMps, stops: g.stops, log: log_ });
   }
   return drivers;

@@ -66,7 +66,10 @@ export class Outgoing {
     });
   }
 
-  /** What a device should show, checked against its kind's schema (protocols/content). */
+  /**
+   * What a device should show, checked against its kind's schema (protocols/content). Retained: a
+   * display that reconnects (or restarts with an empty store) gets the latest at once.
+   */
   content<K extends ContentKind>(deviceId: string, kind: K, body: ContentBody<K>): boolean {
     return this.#encoded(
       'content',
@@ -76,7 +79,7 @@ export class Outgoing {
         if (!checked.ok) throw new Error(`${kind}: ${checked.reason}`);
         return encode(Content, { v: 1, ts: this.#clock.now(), kind, body: checked.value });
       },
-      false,
+      true,
       { device: deviceId, kind },
     );
   }

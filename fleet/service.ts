@@ -126,6 +126,7 @@ export class FleetService {
     for (const add of [serviceRoutes, deviceRoutes, commandRoutes, configRoutes]) add(this.http, api);
     this.engines = new EngineHost({
       db: this.db,
+      dataDir: options.dataDir,
       bus: this.bus,
       log: this.log.child('engine'),
       clock: this.clock,

@@ -1,27 +1,45 @@
 #!/usr/bin/env node
-// npm start: the fleet with its embedded broker and a small simulated town (buses and stop displays
-// in Velenje, parking panels and car-park counters in Celje), every agent a real process connecting
-// over TCP with its own outbox under $TABLA_DATA_DIR. Ctrl-C stops everything cleanly.
+// npm start: the fleet with its embedded broker and a small simulated town — Velenje's free town
+// bus Lokal'c (three buses and three stop displays) and parking in Celje (panels and car-park
+// counters) — every agent a real process connecting over TCP with its own outbox under
+// $TABLA_DATA_DIR. Ctrl-C stops everything cleanly.
+//
+// The buses drive blocks of today's Lokal'c timetable (scripts/lokalc/: an illustrative feed the
+// fleet loads as TABLA_GTFS, site velenje) from where those blocks are now: each one's GNSS log is
+// written ahead, with the wall clock's times (scripts/lokalc/buses.mjs), and its agent plays it
+// through the real NMEA decoder, outbox and MQTT; the fleet matches the buses to their trips and
+// serves GTFS-Realtime and the stop displays' boards.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildLokalcGtfs, zipFeed } from './lokalc/build-gtfs.mjs';
+import { blocksForBuses, describeBus, inService, writeGnssLog } from './lokalc/buses.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.TABLA_DATA_DIR ?? path.join(root, '.tabla'));
 const httpPort = process.env.TABLA_HTTP_PORT ?? '8080';
 const mqttPort = process.env.TABLA_MQTT_PORT ?? '1883';
+const SITE = 'velenje';
+/** Each bus's GNSS log covers this much time ahead; it is written again (and the agent restarted) every RENEW_MS. */
+const GNSS_LOG_S = 4 * 3600;
+const RENEW_MS = 3 * 3600_000;
 
 const TOWN = [
-  { id: 'bus-lokalc-1', role: 'bus', site: 'velenje' },
-  { id: 'bus-lokalc-2', role: 'bus', site: 'velenje' },
-  { id: 'stop-velenje-postaja', role: 'stop-display', site: 'velenje' },
-  { id: 'stop-velenje-center', role: 'stop-display', site: 'velenje' },
+  // labels: `label` the fleet number painted on the bus, `capacity` seated and standing
+  { id: 'bus-lokalc-1', role: 'bus', site: SITE, labels: { label: '101', capacity: '60' } },
+  { id: 'bus-lokalc-2', role: 'bus', site: SITE, labels: { label: '102', capacity: '60' } },
+  { id: 'bus-lokalc-3', role: 'bus', site: SITE, labels: { label: '103', capacity: '40' } },
+  // labels: `stop` the stop_id in the Lokal'c feed whose departures the display shows
+  { id: 'stop-velenje-postaja', role: 'stop-display', site: SITE, labels: { stop: 'ap' } },
+  { id: 'stop-velenje-trznica', role: 'stop-display', site: SITE, labels: { stop: 'trznica' } },
+  { id: 'stop-velenje-salek', role: 'stop-display', site: SITE, labels: { stop: 'salek' } },
   { id: 'panel-celje-mariborska', role: 'parking-panel', site: 'celje' },
   { id: 'panel-celje-ljubljanska', role: 'parking-panel', site: 'celje' },
   { id: 'counter-celje-glazija', role: 'car-park-counter', site: 'celje' },
   { id: 'counter-celje-celeiapark', role: 'car-park-counter', site: 'celje' },
 ];
+const BUSES = TOWN.filter((d) => d.role === 'bus');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -41,6 +59,13 @@ function buildIfNeeded() {
   console.log('building (tsup)…');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+/** Writes a file by way of a temp file and a rename. */
+function writeAtomic(file, bytes, mode) {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, bytes, mode === undefined ? undefined : { mode });
+  fs.renameSync(tmp, file);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -63,67 +88,125 @@ async function waitForFleet(child) {
   throw new Error('tabla-fleet did not become healthy within 20 s');
 }
 
-/**
- * The simulated buses drive a loop through Velenje (approximate street points, lat/lon) with a
- * stop at each end; their doors are simulated too (hardware/: the real decoders behind them).
- */
-const VELENJE_LOOP = [
-  [46.35965, 15.11325],
-  [46.35898, 15.11071],
-  [46.35812, 15.10873],
-  [46.35921, 15.10652],
-  [46.36088, 15.10781],
-  [46.36121, 15.11102],
-  [46.35965, 15.11325],
-];
-const BUS_HARDWARE = {
-  gnss: { kind: 'simulated', route: VELENJE_LOOP, speedMps: 8, stops: [{ lat: 46.35965, lon: 15.11325, dwellS: 20 }, { lat: 46.35921, lon: 15.10652, dwellS: 15 }] },
-  doors: { kind: 'simulated', doors: [1, 2] },
-};
+/** The parser and the receiver's talker are TypeScript: tsx (a dev dependency, like tsup) loads them. */
+async function loadTypeScript() {
+  const { tsImport } = await import('tsx/esm/api');
+  const [{ parseGtfsZip }, { epochSentences }] = await Promise.all([
+    tsImport('../protocols/index.ts', import.meta.url),
+    tsImport('../hardware/gnss/talker.ts', import.meta.url),
+  ]);
+  return { parseGtfsZip, epochSentences };
+}
 
-async function provisionTown(local) {
+function api(local) {
+  const call = async (method, url, body) => {
+    const res = await fetch(`${local.httpUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${local.adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  // A kept-alive connection the fleet closes just as it is reused (idle 5 s while the logs were
+  // written) fails the request: GET and PUT are safe to send again.
+  return (method, url, body) => call(method, url, body).catch((err) => (method === 'POST' ? Promise.reject(err) : call(method, url, body)));
+}
+
+/**
+ * Provisions what is not provisioned yet and points every agent at this run's broker. A device
+ * from an older demo with other labels is reported, not changed (the API has no relabelling).
+ */
+async function provisionTown(local, call) {
+  const { body: known } = await call('GET', '/api/devices');
+  const byId = new Map(known.map((d) => [d.id, d]));
   const configs = [];
   for (const d of TOWN) {
     const dir = path.join(dataDir, 'agents', d.id);
     const file = path.join(dir, 'agent.json');
+    let config;
     if (!fs.existsSync(file)) {
-      const res = await fetch(`${local.httpUrl}/api/devices`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${local.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(d),
-      });
-      const body = await res.json();
-      if (res.status !== 201) throw new Error(`provisioning ${d.id}: ${body.error}`);
+      const res = await call('POST', '/api/devices', d);
+      if (res.status !== 201) throw new Error(`provisioning ${d.id}: ${res.body.error}`);
       fs.mkdirSync(dir, { recursive: true });
-      const config = { deviceId: d.id, role: d.role, site: d.site, dataDir: './state', mqtt: { url: body.mqttUrl, password: body.secret }, settings: { heartbeatS: 10 } };
-      if (d.role === 'bus') config.hardware = BUS_HARDWARE;
-      fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+      config = { deviceId: d.id, role: d.role, site: d.site, dataDir: './state', mqtt: { url: res.body.mqttUrl, password: res.body.secret }, settings: { heartbeatS: 10 } };
     } else {
       // The broker port may differ from the last run: point the agent at this one.
-      const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+      config = JSON.parse(fs.readFileSync(file, 'utf8'));
       config.mqtt.url = local.mqttUrl;
-      fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+      const labels = byId.get(d.id)?.labels ?? {};
+      const wrong = Object.entries(d.labels ?? {}).filter(([k, v]) => labels[k] !== v);
+      if (wrong.length) console.warn(`note: ${d.id} was provisioned by an older demo without ${wrong.map(([k, v]) => `${k}=${v}`).join(', ')}: remove ${dataDir} to start afresh`);
     }
-    configs.push({ ...d, file, log: path.join(dir, 'agent.log') });
+    if (d.role === 'bus') {
+      config.hardware = {
+        // the log buses.mjs writes, each fix played when the wall clock reaches its time
+        gnss: { kind: 'replay', file: 'gnss.nmea', rate: 'clock', loop: false },
+        doors: { kind: 'simulated', doors: [1, 2] },
+      };
+    }
+    writeAtomic(file, JSON.stringify(config, null, 2) + '\n', 0o600);
+    configs.push({ ...d, dir, file, log: path.join(dir, 'agent.log') });
   }
   return configs;
 }
 
+/**
+ * Gives each bus a block of today's timetable, writes its receiver's log from now on, and tells
+ * the fleet (as a dispatcher would) which block each bus runs, or that it is out of service.
+ */
+async function planBuses(feed, talk, buses, call) {
+  const now = new Date();
+  const blocks = blocksForBuses(feed, now, buses.length);
+  const plans = [];
+  for (const [i, bus] of buses.entries()) {
+    const blockId = blocks[i];
+    writeGnssLog({ file: path.join(bus.dir, 'gnss.nmea'), feed, blockId, fromMs: now.getTime(), seconds: GNSS_LOG_S, talk });
+    const res = await call('PUT', `/api/vehicles/${bus.id}/assignment`, { target: blockId ?? 'none' });
+    if (res.status !== 200) throw new Error(`assigning ${bus.id} to ${blockId ?? 'none'}: ${res.body.error}`);
+    // in service now and a minute and a half on: what the fleet will have matched within a minute
+    const serving = inService(feed, blockId, now) && inService(feed, blockId, new Date(now.getTime() + 90_000));
+    plans.push({ bus, blockId, serving, where: describeBus(feed, blockId, now) });
+  }
+  return plans;
+}
+
 buildIfNeeded();
 fs.mkdirSync(dataDir, { recursive: true });
-const env = { ...process.env, TABLA_DATA_DIR: dataDir, TABLA_HTTP_PORT: httpPort, TABLA_MQTT_PORT: mqttPort };
+// The Lokal'c feed (the same bytes every run) is the fleet's timetable for site velenje.
+const lokalcZip = path.join(dataDir, 'lokalc.zip');
+const zipped = zipFeed(buildLokalcGtfs().files);
+writeAtomic(lokalcZip, zipped);
+const typescript = loadTypeScript();
+typescript.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+const env = { ...process.env, TABLA_DATA_DIR: dataDir, TABLA_HTTP_PORT: httpPort, TABLA_MQTT_PORT: mqttPort, TABLA_GTFS: lokalcZip, TABLA_GTFS_SITE: SITE };
 // Children get their own process group: Ctrl-C reaches only this script, which stops the agents
 // first (so they say goodbye to a fleet that is still listening), then the fleet.
 const fleet = spawn(process.execPath, [path.join(root, 'dist/fleet/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-const agents = [];
+/** device id → its agent process */
+const agents = new Map();
 let stopping = false;
+let renewTimer = null;
+
+function startAgent(d) {
+  const log = fs.openSync(d.log, 'a');
+  const child = spawn(process.execPath, [path.join(root, 'dist/device/main.js'), '--config', d.file], { stdio: ['ignore', log, log], detached: true });
+  fs.closeSync(log);
+  agents.set(d.id, child);
+}
+
+async function stopAgent(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
 
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
+  clearTimeout(renewTimer);
   console.log('\nstopping the town…');
-  for (const a of agents) a.kill('SIGTERM');
-  await Promise.all(agents.map((a) => (a.exitCode !== null ? null : new Promise((r) => a.once('exit', r)))));
+  await Promise.all([...agents.values()].map(stopAgent));
   if (fleet.exitCode === null) {
     fleet.kill('SIGTERM');
     await new Promise((r) => fleet.once('exit', r));
@@ -140,31 +223,78 @@ fleet.on('exit', (code) => {
   }
 });
 
+const clock = (ms, timeZone) => new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+
+function busLines(plans) {
+  const width = Math.max(...plans.map((p) => (p.blockId ?? 'spare').length));
+  const lines = plans.map((p) => `  ${p.bus.id}  ${p.bus.labels.label}  ${(p.blockId ?? 'spare').padEnd(width)}  ${p.where}`);
+  const serving = plans.filter((p) => p.serving).length;
+  if (serving === 0) {
+    lines.push(
+      `  0 of the ${plans.length} buses are in service now: no Lokal'c bus runs at this hour. They stand at the bus`,
+      '  station and show in the feeds without a trip (no trip updates) until their first departures.',
+    );
+  } else {
+    lines.push(`  ${serving} of the ${plans.length} buses ${serving === 1 ? 'is' : 'are'} in service now: the fleet matches ${serving === 1 ? 'it to its trip' : 'them to their trips'} within a minute.`);
+  }
+  return lines;
+}
+
 try {
   const local = await waitForFleet(fleet);
-  const town = await provisionTown(local);
-  for (const d of town) {
-    const log = fs.openSync(d.log, 'a');
-    const child = spawn(process.execPath, [path.join(root, 'dist/device/main.js'), '--config', d.file], { stdio: ['ignore', log, log], detached: true });
-    agents.push(child);
-  }
+  const call = api(local);
+  const town = await provisionTown(local, call);
+  for (const d of town) if (d.role !== 'bus') startAgent(d);
+  const { parseGtfsZip, epochSentences } = await typescript;
+  const feed = parseGtfsZip(zipped).feed;
+  const buses = town.filter((d) => d.role === 'bus');
+  const plans = await planBuses(feed, epochSentences, buses, call);
+  for (const d of buses) startAgent(d);
+
+  // Before the logs run out: new logs from where the blocks are then, and the bus agents restarted to read them.
+  const renew = async () => {
+    try {
+      await planBuses(feed, epochSentences, buses, call);
+      for (const d of buses) {
+        if (stopping) return;
+        await stopAgent(agents.get(d.id));
+        if (!stopping) startAgent(d);
+      }
+      console.log(`${new Date().toISOString()} the buses' GNSS logs are renewed for the next ${GNSS_LOG_S / 3600} h`);
+    } catch (err) {
+      console.error(`renewing the buses' GNSS logs failed: ${err.message}`);
+    }
+    if (!stopping) renewTimer = setTimeout(renew, RENEW_MS);
+  };
+  renewTimer = setTimeout(renew, RENEW_MS);
+
   const relative = path.relative(process.cwd(), dataDir) || '.';
   const rel = relative.startsWith('..') ? dataDir : relative;
+  const stops = TOWN.filter((d) => d.labels?.stop).map((d) => `${feed.stops.get(d.labels.stop)?.name} (${d.labels.stop})`);
+  const cli = `TABLA_DATA_DIR=${rel} npx tabla`;
   console.log(`
 Tabla demo is running: the fleet and ${town.length} agents (${[...new Set(TOWN.map((d) => d.role))].join(', ')}).
 
+Lokal'c, Velenje's free town bus, ${clock(Date.now(), feed.timeZone)} in Velenje, on an illustrative timetable (${path.join(rel, 'lokalc.zip')}):
+${busLines(plans).join('\n')}
+  Stop displays at ${stops.slice(0, -1).join(', ')} and ${stops.at(-1)}.
+
+  GTFS-RT    ${local.httpUrl}/gtfs-rt/vehicle-positions   (?format=json to read it)
+             ${local.httpUrl}/gtfs-rt/trip-updates
   API        ${local.httpUrl}/api/devices   (bearer token: "adminToken" in ${path.join(rel, 'fleet.json')})
   health     ${local.httpUrl}/healthz
   metrics    ${local.httpUrl}/metrics
   MQTT       ${local.mqttUrl}
 
-  CLI        TABLA_DATA_DIR=${rel} npx tabla devices
-             TABLA_DATA_DIR=${rel} npx tabla cmd bus-lokalc-1 ping --wait
+  CLI        ${cli} vehicles          where each bus is on the timetable
+             ${cli} eta ap            the bus station's next departures
+             ${cli} devices
+             ${cli} cmd bus-lokalc-1 ping --wait
   agent logs ${path.join(rel, 'agents', '<id>', 'agent.log')}
 
 Ctrl-C stops everything.
 `);
 } catch (err) {
-  console.error(`demo: ${err.message}`);
+  console.error(`demo: ${err.message}${err.cause ? ` (${err.cause.message ?? err.cause})` : ""}`);
   await stop(1);
 }

@@ -6,9 +6,22 @@ import { dataDirFromEnv, localFile, readLocal } from '../local.js';
 import { Failure } from './errors.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/** An upload (a GTFS zip of a region) is sent and parsed before the answer: give it longer. */
+const UPLOAD_TIMEOUT_MS = 120_000;
 
 /** One path segment of an API URL (a device id, a command id). */
 export const enc = encodeURIComponent;
+
+/** The fleet said no: its message, with the status and the whole answer for a command that shows more. */
+export class ApiFailure extends Failure {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
 
 export class FleetApi {
   constructor(
@@ -20,14 +33,24 @@ export class FleetApi {
     return this.request<T>('GET', p);
   }
 
-  async request<T>(method: string, p: string, body?: unknown): Promise<T> {
+  request<T>(method: string, p: string, body?: unknown): Promise<T> {
+    const init = body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    return this.#send<T>(method, p, init, REQUEST_TIMEOUT_MS);
+  }
+
+  /** Sends bytes as the body (a GTFS zip), with their content type. */
+  upload<T>(method: string, p: string, bytes: Uint8Array, contentType: string): Promise<T> {
+    return this.#send<T>(method, p, { headers: { 'content-type': contentType }, body: bytes }, UPLOAD_TIMEOUT_MS);
+  }
+
+  async #send<T>(method: string, p: string, init: { headers?: Record<string, string>; body?: string | Uint8Array }, timeoutMs: number): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.url.replace(/\/+$/, '') + p, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        headers: { authorization: `Bearer ${this.token}`, ...init.headers },
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -42,7 +65,7 @@ export class FleetApi {
     }
     if (!res.ok) {
       const error = (json as { error?: unknown } | undefined)?.error;
-      throw new Failure(typeof error === 'string' ? error : `${method} ${p}: HTTP ${res.status} ${res.statusText}`);
+      throw new ApiFailure(typeof error === 'string' ? error : `${method} ${p}: HTTP ${res.status} ${res.statusText}`, res.status, json);
     }
     if (json === undefined) throw new Failure(`${method} ${p}: the fleet answered something that is not JSON`);
     return json as T;

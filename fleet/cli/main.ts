@@ -20,13 +20,14 @@ import * as broker from './commands/broker.js';
 import * as cmd from './commands/cmd.js';
 import * as config from './commands/config.js';
 import * as devices from './commands/devices.js';
+import * as eta from './commands/eta.js';
 import * as gnss from './commands/gnss.js';
 import * as gtfs from './commands/gtfs.js';
 import * as provision from './commands/provision.js';
 import type { CliContext, Register } from './context.js';
 import { styleFor } from './format.js';
 
-const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, config, broker, gnss, gtfs];
+const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, config, broker, gnss, gtfs, eta];
 
 function buildProgram(): Command {
   const program = new Command('tabla')

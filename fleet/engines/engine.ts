@@ -19,6 +19,8 @@ export interface EngineContext {
   readonly name: string;
   readonly log: Logger;
   readonly clock: Clock;
+  /** The fleet's data directory; an engine keeps its files in `<dataDir>/<its name>/`. */
+  readonly dataDir: string;
   /** Listens on the fleet bus under this engine's name (its faults are counted as its own). */
   on<K extends FleetEventName>(event: K, listener: Listener<K>): void;
   /** The registry, read side. */
@@ -44,6 +46,7 @@ export interface FleetEngine {
 /** What the host needs from the fleet to give engines their contexts. */
 export interface EngineHostOptions {
   db: Database.Database;
+  dataDir: string;
   bus: FleetBus;
   log: Logger;
   clock: Clock;
@@ -79,6 +82,7 @@ export class EngineHost {
       name: engine.name,
       log,
       clock: o.clock,
+      dataDir: o.dataDir,
       on: (event, listener) => void o.bus.on(event, engine.name, listener),
       devices: o.devices,
       migrate: (migrations) => this.#migrate(engine.name, migrations),

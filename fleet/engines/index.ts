@@ -4,7 +4,8 @@
  * only when it starts it.
  */
 import type { FleetEngine } from './engine.js';
-import { gtfsEngine } from './gtfs/index.js';
+import { Timetables, gtfsEngine } from './gtfs/index.js';
+import { etaEngine } from './eta/index.js';
 import { gtfsRtEngine } from './gtfs-rt/index.js';
 import { streamsEngine } from './streams/index.js';
 
@@ -23,6 +24,17 @@ export function lazy(name: string, load: () => Promise<{ default: () => FleetEng
   };
 }
 
-export function defaultEngines(): FleetEngine[] {
-  return [streamsEngine(), gtfsRtEngine(), ...(process.env.TABLA_GTFS ? [gtfsEngine({ path: process.env.TABLA_GTFS })] : [])];
+/**
+ * The engines of one fleet, sharing one `Timetables` (the sites' GTFS feeds): the gtfs engine
+ * fills it, and an engine that reads it is given the same one here.
+ */
+export function defaultEngines(timetables = new Timetables()): FleetEngine[] {
+  const env = process.env;
+  const eta = etaEngine({ timetables });
+  return [
+    streamsEngine(),
+    eta,
+    gtfsRtEngine({ eta: eta.live }),
+    gtfsEngine({ timetables, ...(env.TABLA_GTFS ? { path: env.TABLA_GTFS } : {}), ...(env.TABLA_GTFS_SITE ? { site: env.TABLA_GTFS_SITE } : {}) }),
+  ];
 }

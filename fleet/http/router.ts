@@ -31,6 +31,8 @@ export interface ApiRequest {
   params: Record<string, string>;
   /** The JSON body ({} when empty); 400 when it is not JSON, 413 past 1 MiB. */
   json(): Promise<unknown>;
+  /** The body as bytes (an upload); 413 past the route's `maxBodyBytes` (1 MiB unless it says). */
+  bytes(): Promise<Uint8Array>;
   raw: http.IncomingMessage;
 }
 
@@ -41,9 +43,14 @@ export type ApiResponse =
   | { status?: number; bytes: Uint8Array; contentType: string };
 export type RouteHandler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
+export interface RouteOptions {
+  /** The most bytes `req.bytes()` reads, for a route taking an upload (a GTFS zip); JSON stays at 1 MiB. */
+  maxBodyBytes?: number;
+}
+
 export interface Routes {
   /** Adds a route; `path` in find-my-way syntax (`/api/devices/:id`). `/api/…` routes need the admin token. */
-  add(method: HTTPMethod, path: string, handler: RouteHandler): void;
+  add(method: HTTPMethod, path: string, handler: RouteHandler, options?: RouteOptions): void;
 }
 
 export class HttpApi implements Routes {
@@ -65,8 +72,8 @@ export class HttpApi implements Routes {
     });
   }
 
-  add(method: HTTPMethod, path: string, handler: RouteHandler): void {
-    this.#router.on(method, path, (() => {}) as never, { handler });
+  add(method: HTTPMethod, path: string, handler: RouteHandler, options: RouteOptions = {}): void {
+    this.#router.on(method, path, (() => {}) as never, { handler, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY });
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -87,8 +94,9 @@ export class HttpApi implements Routes {
     const found = this.#router.find(method as HTTPMethod, url.pathname);
     if (url.pathname.startsWith('/api/')) this.#authorize(req); // before saying whether a route exists
     if (!found) throw new HttpError(404, `no route ${method} ${url.pathname}`);
-    const { handler } = found.store as { handler: RouteHandler };
-    const out = await handler({ method, url, params: { ...(found.params as Record<string, string>) }, json: () => readJson(req), raw: req });
+    const { handler, maxBodyBytes } = found.store as { handler: RouteHandler; maxBodyBytes: number };
+    const params = { ...(found.params as Record<string, string>) };
+    const out = await handler({ method, url, params, json: () => readJson(req), bytes: () => readBody(req, maxBodyBytes), raw: req });
     if ('text' in out || 'bytes' in out) {
       res.writeHead(out.status ?? 200, { 'content-type': out.contentType });
       res.end('text' in out ? out.text : Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength));
@@ -115,15 +123,21 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text + '\n');
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
+/** The body, counted as it arrives (a declared content-length past the limit is refused before). */
+async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+  if (Number(req.headers['content-length']) > max) throw new HttpError(413, `body over ${max} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `body over ${MAX_BODY} bytes`);
+    if (size > max) throw new HttpError(413, `body over ${max} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req, MAX_BODY)).toString('utf8');
   if (!text) return {};
   const trouble = jsonTrouble(text, MAX_JSON_DEPTH);
   if (trouble) throw new HttpError(400, `body refused: ${trouble}`);

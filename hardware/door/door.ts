@@ -5,14 +5,16 @@
  * Laid out like hardware/board/: this file has the interface, the config (`kind` picks the driver)
  * and `createDoorCounter(config)`; gpio.ts is the real driver (sysfs GPIO through onoff on a
  * Raspberry Pi), simulated.ts a door walked through by simulated passengers, contract.ts the tests
- * both pass. Every driver only delivers beam edges (a `BeamSource`, counter.ts); the counting is
- * one state machine (beams.ts), the same whatever the beams are wired to. A Firmata board (an
- * Arduino's pins through johnny-five) would be a third `kind` with its own BeamSource.
+ * all pass, firmata.ts the third driver (a sensor board's pins over Firmata, through johnny-five,
+ * with firmata-emulator.ts as its board in tests). Every driver only delivers beam edges (a
+ * `BeamSource`, counter.ts); the counting is one state machine (beams.ts), the same whatever the
+ * beams are wired to.
  *
  * Imports protocols/ only.
  */
 import type { ApcDoorCount, Clock, Logger } from '../../protocols/index.js';
 import type { Beam, BeamPairStats, Direction } from './beams.js';
+import { FirmataDoorCounter, type FirmataDoorOptions } from './firmata.js';
 import { GpioDoorCounter, type GpioDoorOptions } from './gpio.js';
 import { SimulatedDoorCounter, type SimulatedDoorOptions } from './simulated.js';
 import type { DoorTimers } from './time.js';
@@ -112,17 +114,25 @@ export interface SimulatedDoorConfig extends DoorCountingOptions, SimulatedDoorO
   kind: 'simulated';
 }
 
-export type DoorCounterConfig = GpioDoorConfig | SimulatedDoorConfig;
+/** Beams on a sensor board's pins (an Arduino running StandardFirmata), on a serial port. */
+export interface FirmataDoorConfig extends DoorCountingOptions, FirmataDoorOptions {
+  kind: 'firmata';
+}
+
+export type DoorCounterConfig = GpioDoorConfig | FirmataDoorConfig | SimulatedDoorConfig;
 export type DoorCounterKind = DoorCounterConfig['kind'];
 
 /** The counter named by `config.kind`. Checks the config (RangeError), does no I/O: start() opens the beams. */
 export function createDoorCounter(config: SimulatedDoorConfig): SimulatedDoorCounter;
 export function createDoorCounter(config: GpioDoorConfig): GpioDoorCounter;
+export function createDoorCounter(config: FirmataDoorConfig): FirmataDoorCounter;
 export function createDoorCounter(config: DoorCounterConfig): DoorCounter;
 export function createDoorCounter(config: DoorCounterConfig): DoorCounter {
   switch (config.kind) {
     case 'gpio':
       return new GpioDoorCounter(config);
+    case 'firmata':
+      return new FirmataDoorCounter(config);
     case 'simulated':
       return new SimulatedDoorCounter(config);
     default: {
@@ -132,8 +142,10 @@ export function createDoorCounter(config: DoorCounterConfig): DoorCounter {
   }
 }
 
-export { GpioDoorCounter, SimulatedDoorCounter };
-export type { GpioDoorOptions, SimulatedDoorOptions };
+export { FirmataDoorCounter, GpioDoorCounter, SimulatedDoorCounter };
+export type { FirmataDoorOptions, GpioDoorOptions, SimulatedDoorOptions };
+export type { FirmataDoorPins } from './firmata.js';
+export type { FirmataPort, FirmataPortOpener } from './firmata-link.js';
 export type { Beam, BeamEdge, Crossing, Direction } from './beams.js';
 export type { GpioLine, GpioLineOpener, GpioChip } from './gpio.js';
 export type { StopVisitOptions, StopVisitPlan } from './passengers.js';

@@ -11,7 +11,7 @@
  *
  * The edges come through a small seam, `GpioLine` (watch, read, unexport): onoff's Gpio in
  * production, a file-backed fake (fake-gpio.ts) in tests, so the whole driver, sysfs root included,
- * runs in a temp dir. A Firmata driver would be another BeamSource over johnny-five's pins.
+ * runs in a temp dir. The Firmata driver (firmata.ts) is another BeamSource, over johnny-five's pins.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -8,7 +8,10 @@
  *
  * `rate: 'realtime'` hands out each fix as long after the one before as the log's own times say
  * (`speedup` 10 plays ten seconds of log a second; a gap over a minute plays as a minute);
- * `'fast'` as fast as the chain goes, yielding to the event loop now and then. With `loop` the log starts again at its end; each lap's
+ * `'fast'` as fast as the chain goes, yielding to the event loop now and then; `'clock'` each fix
+ * when the wall clock reaches its time, beginning after the last fix already past (a log written
+ * ahead with the times it is to carry, as the demo's buses have: an agent started late, or again,
+ * joins it where the clock is). With `loop` the log starts again at its end; each lap's
  * fixes are moved on in time by the length of the laps before, so time keeps going forward.
  */
 import fs from 'node:fs/promises';
@@ -20,8 +23,8 @@ import type { GnssReceiver, GnssStats } from './gnss.js';
 export interface ReplayGnssOptions extends ChainOptions {
   /** The log file. */
   file: string;
-  /** 'realtime' (the default): at the pace the log was recorded; 'fast': as fast as it goes. */
-  rate?: 'realtime' | 'fast';
+  /** 'realtime' (the default): at the pace the log was recorded; 'fast': as fast as it goes; 'clock': at the log's own times. */
+  rate?: 'realtime' | 'fast' | 'clock';
   /** With 'realtime': seconds of log played per real second (1). */
   speedup?: number;
   /** Play the log again from its start when it ends (false). */
@@ -74,10 +77,11 @@ export class ReplayGnss implements GnssReceiver {
     if (abort.signal.aborted) return; // stop() came while the file was being read
     const clock = lapClock(lines);
     if (this.#chain.lastFixTimeMs > Number.NEGATIVE_INFINITY && clock.first !== undefined) {
-      // Played before, then stopped: this start is a new lap, one interval after the last fix.
+      // Played before, then stopped: this start is a new lap, one interval after the last fix
+      // ('clock': the log keeps its times, and playing picks up where the clock is).
       this.#chain.cut();
       this.#chain.restartAssembly();
-      this.#chain.timeOffsetMs = this.#chain.lastFixTimeMs + clock.interval - clock.first;
+      if (this.#options.rate !== 'clock') this.#chain.timeOffsetMs = this.#chain.lastFixTimeMs + clock.interval - clock.first;
     }
     this.#chain.connected = true;
     this.#running = this.#play(lines, abort.signal).then(
@@ -114,17 +118,24 @@ export class ReplayGnss implements GnssReceiver {
   }
 
   async #play(lines: LogLine[], signal: AbortSignal): Promise<void> {
-    const realtime = (this.#options.rate ?? 'realtime') === 'realtime';
+    const rate = this.#options.rate ?? 'realtime';
     const speedup = this.#options.speedup ?? 1;
     const { lapMs } = lapClock(lines);
     /** When (performance.now) the last fix was due, and its time in the log. */
     let dueAt = performance.now();
     let lastFixMs: number | null = null;
+    /** With 'clock': the wall clock less the monotonic one, read once (waits do not follow a stepped clock). */
+    const wallMinusMono = (this.#options.now ?? Date.now)() - performance.now();
     for (;;) {
       let batch = 0;
-      for (const line of lines) {
+      const from = rate === 'clock' ? firstNotPast(lines, wallMinusMono + performance.now() - this.#chain.timeOffsetMs) : 0;
+      for (let i = from; i < lines.length; i++) {
+        const line = lines[i]!;
         if (signal.aborted) return;
-        if (realtime && line.fixMs !== null) {
+        if (rate === 'clock' && line.fixMs !== null) {
+          const wait = line.fixMs + this.#chain.timeOffsetMs - wallMinusMono - performance.now();
+          if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => undefined);
+        } else if (rate === 'realtime' && line.fixMs !== null) {
           // Due one log interval after the fix before (on the log's clock, not the machine's
           // timers, so waits do not add up their lateness), a gap over a minute played as a minute.
           const gap = lastFixMs === null ? 0 : Math.min(Math.max(line.fixMs - lastFixMs, 0), MAX_GAP_MS);
@@ -143,15 +154,31 @@ export class ReplayGnss implements GnssReceiver {
       this.#chain.cut();
       this.laps++;
       if (!this.#options.loop || signal.aborted) return;
-      // A log with no fix in it would loop without ever waiting: in realtime a lap takes at least
-      // a fix interval; in fast, the event loop gets its turn.
-      if (realtime && lastFixMs === null) await sleep(DEFAULT_FIX_INTERVAL_MS / speedup, undefined, { signal }).catch(() => undefined);
+      // A log with no fix in it would loop without ever waiting: played in time, a lap takes at
+      // least a fix interval; in fast, the event loop gets its turn.
+      if (rate !== 'fast' && lapMs === 0) await sleep(DEFAULT_FIX_INTERVAL_MS / speedup, undefined, { signal }).catch(() => undefined);
       else await nextTurn(undefined, { signal }).catch(() => undefined);
       this.#chain.restartAssembly();
       this.#chain.timeOffsetMs += lapMs;
       if (lastFixMs !== null) lastFixMs -= lapMs; // the next lap's first fix is one interval on
     }
   }
+}
+
+/**
+ * Where a 'clock' replay begins: after the line that completed the last fix before `nowMs`, or at
+ * the start. Once the decoder knows a cycle's last sentence that line ends a cycle, so the next
+ * begins one; before (a log's first two cycles) it is the next cycle's first, and that cycle is short.
+ */
+function firstNotPast(lines: readonly LogLine[], nowMs: number): number {
+  let from = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i]!.fixMs;
+    if (t === null) continue;
+    if (t >= nowMs) break;
+    from = i + 1;
+  }
+  return from;
 }
 
 /** The log's first fix time, its fix interval (the first two fixes apart), and one lap: first to last fix plus an interval. */

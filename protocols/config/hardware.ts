@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 const bcm = z.number().int().min(0).max(53).describe('BCM GPIO number (the header pin names, not physical pin numbers)');
+const firmataPin = z.number().int().min(0).max(127).describe("the board's digital pin number (Firmata's numbering: D2 is 2, A0 on an Uno is 14)");
 const door = z.number().int().min(1).max(8).describe('door number, 1 at the front');
 
 const counting = {
@@ -19,6 +20,20 @@ export const DoorsHardware = z.discriminatedUnion('kind', [
       kind: z.literal('gpio'),
       doors: z.array(z.object({ door, a: bcm.describe('the outer beam'), b: bcm.describe('the inner beam') }).strict()).min(1).max(8),
       brokenWhen: z.enum(['low', 'high']).default('low').describe("the receiver's level while its beam is broken"),
+      ...counting,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('firmata'),
+      path: z.string().min(1).describe("the sensor board's serial port: /dev/ttyACM0, /dev/ttyUSB0"),
+      baud: z.number().int().positive().default(57_600).describe("the board's serial rate (StandardFirmata: 57600)"),
+      doors: z
+        .array(z.object({ door, a: firmataPin.describe('the outer beam'), b: firmataPin.describe('the inner beam') }).strict())
+        .min(1)
+        .max(8),
+      brokenWhen: z.enum(['low', 'high']).default('low').describe("the receiver's level while its beam is broken"),
+      pullUp: z.boolean().default(false).describe("turn on the board's pull-up on the beam pins (open-collector receivers without their own)"),
       ...counting,
     })
     .strict(),
@@ -41,6 +56,10 @@ export const GnssHardware = z.discriminatedUnion('kind', [
       kind: z.literal('replay'),
       file: z.string().min(1).describe('an NMEA log to play (relative to the config file)'),
       loop: z.boolean().default(true),
+      rate: z
+        .enum(['realtime', 'fast', 'clock'])
+        .default('realtime')
+        .describe("realtime: at the pace it was recorded, from its start; fast: as fast as it goes; clock: each fix at its own time by the wall clock (a log written ahead, as the demo's buses have)"),
     })
     .strict(),
   z

@@ -1,16 +1,18 @@
 /**
- * `parseGtfsZip`: the bytes of a GTFS zip in, the typed model and its problems out. Pure (no file
- * I/O, no clock), bounded by `GTFS_LIMITS`. A bad row is skipped and reported; the feed is refused
- * (GtfsRefused, with a message naming what is wrong) only when it is not a readable zip, exceeds a
- * limit, or a required file is missing, unreadable or left with no usable row.
+ * `parseGtfsZip` and `parseGtfsFiles`: a GTFS feed's bytes in — a zip, or the files of a folder by
+ * name — the typed model and its problems out. Pure (no file I/O, no clock), bounded by
+ * `GTFS_LIMITS`. A bad row is skipped and reported; the feed is refused (GtfsRefused, with a
+ * message naming what is wrong and each reason on its own) only when it is not a readable zip,
+ * exceeds a limit, or a required file is missing, unreadable or left with no usable row.
  *
  * Required here: agency, stops, routes, trips, stop_times, and calendar or calendar_dates (GTFS
  * Schedule reference, "Dataset Files"; stops.txt is conditionally required there and always here).
+ * Read when present: calendar_dates, frequencies, shapes, feed_info.
  */
 import type { Row } from './csv.js';
 import { readTable } from './csv.js';
-import type { GtfsAgency, GtfsCalendar, GtfsFeed, GtfsProblem, GtfsRoute, GtfsStop, GtfsStopVisit } from './model.js';
-import { GTFS_LIMITS, GtfsRefused, ProblemLog, type GtfsLimits, type GtfsProblemCounts } from './problems.js';
+import type { GtfsAgency, GtfsCalendar, GtfsFeed, GtfsFeedInfo, GtfsProblem, GtfsRoute, GtfsStop, GtfsStopVisit } from './model.js';
+import { GTFS_LIMITS, GtfsRefused, ProblemLog, mib, type GtfsLimits, type GtfsProblemCounts } from './problems.js';
 import { GTFS_FILES, type GtfsFileName, type GtfsRow } from './schemas.js';
 import { buildShapes } from './shapes.js';
 import { buildTrips } from './trips.js';
@@ -29,10 +31,39 @@ export interface GtfsParseOptions {
   limits?: Partial<GtfsLimits>;
 }
 
+const WANTED: ReadonlySet<string> = new Set(Object.keys(GTFS_FILES));
+
 export function parseGtfsZip(bytes: Uint8Array, options: GtfsParseOptions = {}): GtfsLoad {
   const limits: GtfsLimits = { ...GTFS_LIMITS, ...options.limits };
   const problems = new ProblemLog(limits.listed);
-  const files = unzipGtfs(bytes, new Set(Object.keys(GTFS_FILES)), limits, problems);
+  return buildFeed(unzipGtfs(bytes, WANTED, limits, problems), limits, problems);
+}
+
+/**
+ * The same as `parseGtfsZip`, from the files of a folder the caller has read: `stops.txt` → its
+ * bytes. Names that are not GTFS files read here are ignored; one in a subfolder (`gtfs/stops.txt`)
+ * is not read, with a warning, as in a zip. The limits on one file and on all together hold.
+ */
+export function parseGtfsFiles(files: ReadonlyMap<string, Uint8Array>, options: GtfsParseOptions = {}): GtfsLoad {
+  const limits: GtfsLimits = { ...GTFS_LIMITS, ...options.limits };
+  const problems = new ProblemLog(limits.listed);
+  const wanted = new Map<string, Uint8Array>();
+  let total = 0;
+  for (const [name, data] of files) {
+    if (!WANTED.has(name)) {
+      const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+      if (base !== name && WANTED.has(base)) problems.warning(base, null, `found as "${name.slice(0, 100)}", in a folder: GTFS files must be at the feed's root (not read)`);
+      continue;
+    }
+    if (data.length > limits.fileBytes) throw new GtfsRefused(`${name} is ${mib(data.length)}, over the limit of ${mib(limits.fileBytes)} for one file`);
+    total += data.length;
+    if (total > limits.totalBytes) throw new GtfsRefused(`the files are over ${mib(limits.totalBytes)} together, the limit`);
+    wanted.set(name, data);
+  }
+  return buildFeed(wanted, limits, problems);
+}
+
+function buildFeed(files: ReadonlyMap<string, Uint8Array>, limits: GtfsLimits, problems: ProblemLog): GtfsLoad {
   const refusals: string[] = [];
   const refuse = (file: string, why: string) => {
     problems.error(file, null, `${file} ${why}`);
@@ -61,7 +92,8 @@ export function parseGtfsZip(bytes: Uint8Array, options: GtfsParseOptions = {}):
   const frequencyRows = table('frequencies.txt');
   const shapeRows = table('shapes.txt');
   if (!files.has('calendar.txt') && !files.has('calendar_dates.txt')) refuse('calendar.txt', 'is missing, and so is calendar_dates.txt (one is required)');
-  if (refusals.length) throw new GtfsRefused(`GTFS feed refused: ${refusals.join('; ')}`, problems.listed);
+  const feedInfoRows = table('feed_info.txt');
+  if (refusals.length) throw new GtfsRefused(`GTFS feed refused: ${refusals.join('; ')}`, problems.listed, refusals);
 
   const agencies = buildAgencies(agencyRows, problems);
   const stops = unique('stops.txt', 'stop_id', stopRows, problems);
@@ -97,7 +129,7 @@ export function parseGtfsZip(bytes: Uint8Array, options: GtfsParseOptions = {}):
   const trips = buildTrips(tripRows, stopTimeRows, frequencyRows, { routes, stops, services, shapes }, problems);
   if (trips.size === 0) {
     refuse('trips.txt', 'has no usable trip (each was skipped: see the problems)');
-    throw new GtfsRefused(`GTFS feed refused: ${refusals.join('; ')}`, problems.listed);
+    throw new GtfsRefused(`GTFS feed refused: ${refusals.join('; ')}`, problems.listed, refusals);
   }
 
   const stopVisits = new Map<string, GtfsStopVisit[]>();
@@ -132,6 +164,7 @@ export function parseGtfsZip(bytes: Uint8Array, options: GtfsParseOptions = {}):
     stopVisits,
     children,
     maxTime,
+    ...feedInfo(feedInfoRows, problems),
   };
   return { feed, problems: problems.listed, counts: { ...problems.counts } };
 }
@@ -151,6 +184,12 @@ function buildAgencies(rows: readonly Row<GtfsRow<'agency.txt'>>[], problems: Pr
     problems.error('agency.txt', null, 'agency_id is required when the file lists several agencies', 'agency_id');
   }
   return agencies;
+}
+
+/** feed_info.txt has one row (MobilityData's more_than_one_entity): the first is read. */
+function feedInfo(rows: readonly Row<GtfsRow<'feed_info.txt'>>[], problems: ProblemLog): { info?: GtfsFeedInfo } {
+  for (const { line } of rows.slice(1)) problems.error('feed_info.txt', line, `a second row: the file has one (line ${rows[0]!.line} is read); row skipped`);
+  return rows.length ? { info: rows[0]!.value } : {};
 }
 
 /** Rows keyed by their id; a repeated id is an error and its later row is skipped. */

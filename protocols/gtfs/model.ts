@@ -111,6 +111,21 @@ export interface GtfsShape {
   lengthM: number;
 }
 
+/** feed_info.txt: who publishes the dataset, in which language, its version and the dates it covers. */
+export interface GtfsFeedInfo {
+  publisherName: string;
+  publisherUrl: string;
+  /** feed_lang: an IETF BCP 47 tag, or `mul` for several languages */
+  lang: string;
+  defaultLang?: string;
+  /** the first and last dates the dataset provides service for (YYYY-MM-DD) */
+  startDate?: string;
+  endDate?: string;
+  version?: string;
+  contactEmail?: string;
+  contactUrl?: string;
+}
+
 /** A stop's place in a trip: `trip.stopTimes[index]`. */
 export interface GtfsStopVisit {
   trip: GtfsTrip;
@@ -134,4 +149,6 @@ export interface GtfsFeed {
   children: ReadonlyMap<string, readonly string[]>;
   /** the latest time of day any trip reaches (with its frequencies), seconds: how far a service day reaches */
   maxTime: number;
+  /** feed_info.txt, when the feed has it (its first row) */
+  info?: GtfsFeedInfo;
 }

@@ -24,12 +24,17 @@ export type GtfsLimits = { [K in keyof typeof GTFS_LIMITS]: number };
 
 /** A feed that cannot be used: not a zip, too large, or a required file missing or unreadable. */
 export class GtfsRefused extends Error {
+  /** each reason on its own (the message joins them) */
+  readonly reasons: readonly string[];
+
   constructor(
     message: string,
     readonly problems: readonly GtfsProblem[] = [],
+    reasons?: readonly string[],
   ) {
     super(message);
     this.name = 'GtfsRefused';
+    this.reasons = reasons ?? [message];
   }
 }
 
@@ -59,6 +64,13 @@ export class ProblemLog {
     this.counts[problem.severity]++;
     if (this.listed.length < this.#max) this.listed.push({ ...problem, message: clip(problem.message, 300) });
   }
+}
+
+const MiB = 1024 * 1024;
+
+/** A size for a person: `3.2 MiB`, `64 MiB`. */
+export function mib(n: number): string {
+  return `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MiB`;
 }
 
 export function clip(s: string, max: number): string {

@@ -4,7 +4,7 @@
  * instants through the feed's time zone: a service day starts at local noon minus 12 h (GTFS
  * reference, "Field Types": Time), so DST change days come out right.
  */
-import type { GtfsFeed, GtfsRoute, GtfsShape } from './model.js';
+import type { GtfsFeed, GtfsFeedInfo, GtfsRoute, GtfsShape } from './model.js';
 import { addDays, isIsoDate, localDate, serviceDayStart, weekday } from './time.js';
 
 /** The widest window `departuresAt` answers (a bound on the work, not a feature). */
@@ -128,6 +128,8 @@ export interface GtfsFeedSummary {
   frequencyTrips: number;
   /** the first and last dates any service is scheduled (calendar ranges and added dates), or null */
   serviceDates: { first: string; last: string } | null;
+  /** feed_info.txt (publisher, version, the dates the feed covers), or null when the feed has none */
+  info: GtfsFeedInfo | null;
 }
 
 export function feedSummary(feed: GtfsFeed): GtfsFeedSummary {
@@ -158,5 +160,6 @@ export function feedSummary(feed: GtfsFeed): GtfsFeedSummary {
     shapes: feed.shapes.size,
     frequencyTrips,
     serviceDates: dates.length ? { first: dates[0]!, last: dates[dates.length - 1]! } : null,
+    info: feed.info ?? null,
   };
 }

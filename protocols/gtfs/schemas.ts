@@ -219,6 +219,36 @@ export const ShapeRow = z
     distTraveled: r.shape_dist_traveled,
   }));
 
+export const FeedInfoRow = z
+  .object({
+    feed_publisher_name: z.string(),
+    feed_publisher_url: z.string(),
+    feed_lang: z.string(),
+    default_lang: z.string().optional(),
+    feed_start_date: date.optional(),
+    feed_end_date: date.optional(),
+    feed_version: z.string().optional(),
+    feed_contact_email: z.string().optional(),
+    feed_contact_url: z.string().optional(),
+  })
+  .superRefine((r, ctx) => {
+    // MobilityData's start_and_end_range_out_of_order
+    if (r.feed_start_date !== undefined && r.feed_end_date !== undefined && r.feed_end_date < r.feed_start_date) {
+      ctx.addIssue({ code: 'custom', path: ['feed_end_date'], message: 'before feed_start_date' });
+    }
+  })
+  .transform((r) => ({
+    publisherName: r.feed_publisher_name,
+    publisherUrl: r.feed_publisher_url,
+    lang: r.feed_lang,
+    defaultLang: r.default_lang,
+    startDate: r.feed_start_date,
+    endDate: r.feed_end_date,
+    version: r.feed_version,
+    contactEmail: r.feed_contact_email,
+    contactUrl: r.feed_contact_url,
+  }));
+
 /** The files read, the columns each must have, and whether the feed is refused without it. */
 export const GTFS_FILES = {
   'agency.txt': { required: true, columns: ['agency_name', 'agency_url', 'agency_timezone'], schema: AgencyRow },
@@ -235,6 +265,7 @@ export const GTFS_FILES = {
   'calendar_dates.txt': { required: false, columns: ['service_id', 'date', 'exception_type'], schema: CalendarDateRow },
   'frequencies.txt': { required: false, columns: ['trip_id', 'start_time', 'end_time', 'headway_secs'], schema: FrequencyRow },
   'shapes.txt': { required: false, columns: ['shape_id', 'shape_pt_lat', 'shape_pt_lon', 'shape_pt_sequence'], schema: ShapeRow },
+  'feed_info.txt': { required: false, columns: ['feed_publisher_name', 'feed_publisher_url', 'feed_lang'], schema: FeedInfoRow },
 } as const;
 
 export type GtfsFileName = keyof typeof GTFS_FILES;

@@ -5,12 +5,9 @@
  * never trusted. A file past its limit, or all of them past theirs, refuses the feed at once.
  */
 import { Unzip, UnzipInflate } from 'fflate';
-import { GtfsRefused, type GtfsLimits, type ProblemLog } from './problems.js';
+import { GtfsRefused, mib, type GtfsLimits, type ProblemLog } from './problems.js';
 
 const SLICE = 16 * 1024;
-const MiB = 1024 * 1024;
-
-const mib = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MiB`;
 
 /** The wanted files at the zip's root, inflated; other entries are never inflated. */
 export function unzipGtfs(bytes: Uint8Array, wanted: ReadonlySet<string>, limits: GtfsLimits, problems: ProblemLog): Map<string, Uint8Array> {

@@ -15,15 +15,13 @@
  */
 import fs from 'node:fs';
 import inspector from 'node:inspector';
-import net from 'node:net';
 import path from 'node:path';
-import { Aedes } from 'aedes';
-import mqtt from 'mqtt';
 import { AgentConfig as AgentConfigSchema, encodeTelemetryBatch } from '../../protocols/index.js';
 import { agentConfigFor } from '../../fleet/provision.js';
 import type { FleetService } from '../../fleet/service.js';
 import { LoadChild } from './child.js';
 import { gpsFix } from './payload.js';
+import { RawSink, startRawBroker } from './raw.js';
 import { median, now, within } from './util.js';
 
 export interface IngestOptions {
@@ -87,29 +85,6 @@ export function tablaPayloadBytes(): number {
   return Buffer.byteLength(encodeTelemetryBatch(1, 1000, [{ seq: 1000, ts: Date.now(), data: JSON.stringify(gpsFix(1000)) }]));
 }
 
-async function startRawBroker(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const aedes = await Aedes.createBroker();
-  const server = net.createServer(aedes.handle);
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    stop: async () => {
-      await new Promise<void>((r) => aedes.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 /**
  * With TABLA_BENCH_PROFILE=<dir>, the measured rounds of each side are CPU-profiled in this process
  * (broker + fleet, or raw broker + subscriber) into <dir>/ingest-{raw,tabla}.cpuprofile.
@@ -168,25 +143,12 @@ class RoundProfiler {
 export async function benchIngest(fleet: FleetService, flushStats: FlushStats, o: IngestOptions): Promise<IngestResult> {
   const payloadBytes = tablaPayloadBytes();
   const broker = await startRawBroker();
-  const sub = mqtt.connect(broker.url, { clientId: 'bench-sub', protocolVersion: 4, clean: true, reconnectPeriod: 0 });
   const rawChild = new LoadChild('raw publishers');
   const tablaChild = new LoadChild('tabla devices');
+  let closeSink = async () => {};
   try {
-    await within('subscriber connect', new Promise((r, j) => (sub.once('connect', r), sub.once('error', j))), 10_000);
-    await sub.subscribeAsync('bench/v1/+/t/+', { qos: 1 });
-    let received = 0;
-    let target = Infinity;
-    let gotAll: (() => void) | null = null;
-    let gotAllAt = 0;
-    sub.on('message', () => {
-      if (++received >= target && gotAll) {
-        gotAllAt = now();
-        const g = gotAll;
-        gotAll = null;
-        g();
-      }
-    });
-
+    const sink = await RawSink.connect(broker.url, 'bench/v1/+/t/+');
+    closeSink = () => sink.close();
     const ids = Array.from({ length: o.devices }, (_, i) => `bench-dev-${String(i).padStart(3, '0')}`);
     const devices = ids.map((id) => {
       const { secret } = fleet.registry.provision({ id, role: 'bus', site: 'bench' });
@@ -198,13 +160,12 @@ export async function benchIngest(fleet: FleetService, flushStats: FlushStats, o
 
     const cpu = { raw: [] as number[], tabla: [] as number[], rawDevices: [] as number[], tablaDevices: [] as number[] };
     const rawRound = async (perClient: number, measured = true): Promise<number> => {
-      received = 0;
-      target = perClient * o.devices;
-      const all = new Promise<void>((r) => (gotAll = r));
+      const target = perClient * o.devices;
+      const all = sink.expect(target);
       const c0 = process.cpuUsage();
       const t0 = now();
       const res = await rawChild.call({ type: 'run', perClient }, 60_000);
-      await within('raw subscriber got everything', all, 60_000);
+      const gotAllAt = await within('raw subscriber got everything', all, 60_000);
       const c = process.cpuUsage(c0);
       if (measured) {
         cpu.raw.push((c.user + c.system) / target);
@@ -277,7 +238,7 @@ export async function benchIngest(fleet: FleetService, flushStats: FlushStats, o
     };
   } finally {
     await Promise.all([rawChild.stop(), tablaChild.stop()]);
-    await sub.endAsync().catch(() => {});
+    await closeSink();
     await broker.stop();
   }
 }

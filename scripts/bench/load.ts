@@ -11,21 +11,26 @@
  *          then valid one-record TelemetryBatch payloads on tabla/v1/{id}/t/gps through the
  *          session's publish (QoS 1, as the agent's drainer), at most `window` records per device
  *          not yet covered by the fleet's `ack` (the agent's drain window), until the acks on
- *          tabla/v1/{id}/ack cover every record.
+ *          tabla/v1/{id}/ack cover every record (tabla-device.ts).
+ * - eta:   the same devices as buses driving the Lokal'c blocks, probe buses and stop displays
+ *          (eta-devices.ts); `run` drives the buses, `eta-paced` sends at a steady rate.
  * - drain: one real Agent (device/agent.ts) that fills its outbox while offline, then connects.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { Agent } from '../../device/agent.js';
-import { Link, type LinkSession } from '../../device/link.js';
 import type { AgentConfig } from '../../protocols/index.js';
-import { Birth, createLogger, encode, encodeTelemetryBatch, topic } from '../../protocols/index.js';
+import { createLogger } from '../../protocols/index.js';
+import { EtaDevices, type EtaConnect, type EtaPaced } from './eta-devices.js';
 import { gpsFix } from './payload.js';
+import { TablaDevice } from './tabla-device.js';
 import { now, within } from './util.js';
 
 export type ToChild =
   | { type: 'raw-connect'; url: string; clients: number; payloadBytes: number; window: number }
   | { type: 'tabla-connect'; devices: AgentConfig[]; window: number }
   | { type: 'run'; perClient: number }
+  | EtaConnect
+  | EtaPaced
   | { type: 'drain-prepare'; config: AgentConfig; records: number }
   | { type: 'drain-go'; timeoutMs: number }
   | { type: 'stop' };
@@ -88,98 +93,13 @@ class RawPublisher {
   }
 }
 
-// ---------------------------------------------------------------- Tabla devices (raw clients)
-
-class TablaDevice {
-  #epoch = 0;
-  #session: LinkSession | null = null;
-  #nextSeq = 1;
-  #hwm = 0;
-  #target = 0;
-  #done: (() => void) | null = null;
-  #ready: () => void = () => {};
-  readonly ready = new Promise<void>((r) => (this.#ready = r));
-  readonly link: Link;
-  acks = 0;
-  publishErrors = 0;
-
-  constructor(
-    readonly config: AgentConfig,
-    readonly window: number,
-  ) {
-    const id = config.deviceId;
-    const log = createLogger(id, { level: 'error', sink: () => {} });
-    let epoch = 0;
-    // The agent's own link (device/link.ts): its client options and socket are what agents use.
-    this.link = new Link(config, () => ++epoch, {
-      onSession: (session) => {
-        this.#session = session;
-        this.#epoch = session.epoch;
-        const birth: Birth = {
-          v: 1,
-          epoch: session.epoch,
-          ts: Date.now(),
-          role: config.role,
-          versions: { agent: 'bench', node: process.version },
-          heartbeatS: 30,
-          configVersion: 0,
-        };
-        void session.publish(topic.birth(id), encode(Birth, birth));
-      },
-      onFleet: (online) => {
-        if (online) this.#ready();
-      },
-      onMessage: (t, payload) => {
-        if (t !== topic.ack(id)) return;
-        const ack = JSON.parse(payload.toString('utf8')) as { streams: Record<string, number> };
-        this.acks++;
-        const hwm = ack.streams.gps;
-        if (hwm !== undefined && hwm > this.#hwm) this.#hwm = hwm;
-        this.#pump();
-      },
-      onDown: () => {
-        this.#session = null;
-      },
-    }, log);
-  }
-
-  start(): Promise<void> {
-    this.link.start();
-    return within(`${this.config.deviceId} connected and fleet online`, this.ready, 30_000);
-  }
-
-  run(count: number): Promise<void> {
-    this.#target = this.#nextSeq - 1 + count;
-    return new Promise((resolve) => {
-      this.#done = resolve;
-      this.#pump();
-    });
-  }
-
-  #pump(): void {
-    const session = this.#session;
-    if (!session) return;
-    // One record per message, as the agent's drainer sends when records trickle in one at a time,
-    // through the session's publish (QoS 1), as the agent does.
-    while (this.#nextSeq - 1 - this.#hwm < this.window && this.#nextSeq <= this.#target) {
-      const seq = this.#nextSeq++;
-      const payload = encodeTelemetryBatch(this.#epoch, this.#hwm + 1, [{ seq, ts: Date.now(), data: JSON.stringify(gpsFix(seq)) }]);
-      session.publish(topic.telemetry(this.config.deviceId, 'gps'), payload).catch(() => this.publishErrors++);
-    }
-    if (this.#hwm >= this.#target && this.#done) {
-      const d = this.#done;
-      this.#done = null;
-      d();
-    }
-  }
-}
-
 // ---------------------------------------------------------------- main loop
 
 const clients: MqttClient[] = [];
 let raw: RawPublisher[] = [];
 let devices: TablaDevice[] = [];
 let agent: Agent | null = null;
+let eta: EtaDevices | null = null;
 
 async function handle(m: ToChild): Promise<Record<string, unknown>> {
   switch (m.type) {
@@ -201,6 +121,16 @@ async function handle(m: ToChild): Promise<Record<string, unknown>> {
       await Promise.all(devices.map((d) => d.start()));
       return { devices: devices.length };
     }
+    case 'eta-connect': {
+      eta = new EtaDevices(m);
+      await eta.start();
+      devices = eta.buses;
+      return { buses: eta.buses.length, probes: eta.probes.length, displays: eta.displays.length };
+    }
+    case 'eta-paced': {
+      if (!eta) throw new Error('eta-paced before eta-connect');
+      return eta.paced(m);
+    }
     case 'run': {
       const c0 = process.cpuUsage();
       const t0 = now();
@@ -212,6 +142,7 @@ async function handle(m: ToChild): Promise<Record<string, unknown>> {
         cpuUs: c.user + c.system,
         acks: devices.reduce((n, d) => n + d.acks, 0),
         publishErrors: devices.reduce((n, d) => n + d.publishErrors, 0),
+        contents: eta?.contents() ?? 0,
       };
     }
     case 'drain-prepare': {
@@ -266,7 +197,9 @@ async function handle(m: ToChild): Promise<Record<string, unknown>> {
     }
     case 'stop': {
       await Promise.all(clients.splice(0).map((c) => c.endAsync().catch(() => {})));
-      await Promise.all(devices.splice(0).map((d) => d.link.stop().catch(() => {})));
+      if (eta) await eta.stop();
+      else await Promise.all(devices.splice(0).map((d) => d.link.stop().catch(() => {})));
+      eta = null;
       if (agent) await agent.stop();
       setImmediate(() => process.exit(0));
       return {};

@@ -284,7 +284,7 @@ sim('createDoorCounter picks the driver by kind, and refuses a kind or door it d
   assert.ok(counters[0] instanceof GpioDoorCounter);
   assert.ok(counters[1] instanceof SimulatedDoorCounter);
   assert.equal(counters[1]!.doors, [1, 2]);
-  assert.throws(() => createDoorCounter({ kind: 'firmata' } as never), /unknown door counter kind: "firmata"/);
+  assert.throws(() => createDoorCounter({ kind: 'i2c' } as never), /unknown door counter kind: "i2c"/);
   const sim = createDoorCounter({ kind: 'simulated', doors: [3, 1] });
   assert.equal(sim.doors, [1, 3]);
   assert.throws(() => sim.setBeam(2, 'a', true), RangeError);

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ROLES, type Role } from '../../../protocols/index.js';
 import { agentConfigFor } from '../../provision.js';
 import type { FleetApi } from '../api.js';
@@ -20,6 +20,14 @@ interface ProvisionOptions {
   out?: string;
   dataDirOnDevice?: string;
   force?: boolean;
+  label: Record<string, string>;
+}
+
+/** `--label key=value`, repeatable. */
+function labelOption(text: string, labels: Record<string, string> = {}): Record<string, string> {
+  const m = /^([a-z][a-z0-9_-]{0,31})=(.{1,100})$/.exec(text);
+  if (!m) throw new InvalidArgumentError('key=value (key: lower-case letters, digits, - and _; value up to 100 characters)');
+  return { ...labels, [m[1]!]: m[2]! };
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -32,6 +40,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'where to write the config (default ./<deviceId>.agent.json)')
     .option('--data-dir-on-device <path>', 'the agent data directory on the device (default /var/lib/tabla)')
     .option('--force', 'overwrite an existing config file')
+    .option('--label <key=value>', 'a label, repeatable: stop=<GTFS stop_id> (which stop a display shows), capacity=<passengers> (a bus), label=<fleet number>', labelOption, {})
+    .addHelpText('after', '\nExamples:\n  tabla provision bus-01 --role bus --site velenje --label label=101 --label capacity=60\n  tabla provision stop-tomsiceva --role stop-display --site velenje --label stop=LV12\n')
     .action((id: string, o: ProvisionOptions) => provision(id, o, ctx.api(), ctx));
 }
 
@@ -48,6 +58,7 @@ async function provision(deviceId: string, o: ProvisionOptions, api: FleetApi, c
     id: deviceId,
     role: o.role,
     ...(o.site ? { site: o.site } : {}),
+    ...(Object.keys(o.label).length ? { labels: o.label } : {}),
   });
   const config = agentConfigFor({
     deviceId,

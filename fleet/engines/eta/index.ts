@@ -1,0 +1,565 @@
+/**
+ * The "eta" engine: where each bus is on the timetable, when it will reach the stops ahead, and
+ * what each stop display should show.
+ *
+ * From the buses' committed `gps` records it runs one EtaModel per site's feed (model.ts: matching,
+ * learning, prediction — the code `tabla eta eval` scores), learning segment running times and
+ * dwells into SQLite (`eta_history`). After each fix it refreshes the boards of the stop displays
+ * the bus's predictions touch and, every `boardIntervalMs`, every board (time passes: departures
+ * leave, predictions grow stale). A display's board (`arrival-board` content) is sent only when
+ * what a passenger would see changes (boards.ts).
+ *
+ * Which stop a display shows: its device label `stop` (a GTFS stop_id, or a station's id for all
+ * its platforms). A bus's load comes from its `apc` records and its capacity label (default 60).
+ *
+ * Its `apc` records also go to ridership (ridership.ts): each visit put on its stop and route.
+ *
+ * Routes (admin token): `GET /api/stops/:stopId/arrivals` (`?site=`), `GET /api/vehicles`,
+ * `GET /api/vehicles/:id`, `PUT /api/vehicles/:id/assignment` (`{"target": "<trip|block|none|auto>"}`),
+ * `GET /api/ridership?from&to&route&site`.
+ */
+import type { GtfsFeed } from '../../../protocols/index.js';
+import { ApcRecord, GpsRecord, isoLocal } from '../../../protocols/index.js';
+import { HttpError } from '../../http/router.js';
+import type { EngineContext, FleetEngine } from '../engine.js';
+import type { SiteTimetable, Timetables } from '../gtfs/timetables.js';
+import {
+  DEFAULT_WINDOW_MS,
+  LOOK_BACK_MS,
+  arrivalBoard,
+  boardEntries,
+  boardSignature,
+  scheduledDepartures,
+  type BoardEntry,
+  type Load,
+  type ScheduledDeparture,
+} from './boards.js';
+import { HISTORY_MIGRATIONS, TravelHistory } from './history.js';
+import { EtaModel, type Assignment, type Prediction, type VehicleView } from './model.js';
+import { RIDERSHIP_MIGRATIONS, Ridership, type LastStop } from './ridership.js';
+
+export interface EtaEngineOptions {
+  timetables: Timetables;
+  /** how often every board is looked at again, ms (default 15 s) */
+  boardIntervalMs?: number;
+  /** passengers a bus carries when full, unless its `capacity` label says (default 60) */
+  capacity?: number;
+}
+
+/** What other engines (GTFS-Realtime, ridership) read of the ETA engine. */
+export interface EtaLive {
+  /** the sites with a running model */
+  sites(): string[];
+  feed(site: string): GtfsFeed | null;
+  vehicles(): (VehicleView & { site: string })[];
+  /** a vehicle's live predictions (empty when it is not to be trusted) */
+  predictions(vehicleId: string): Prediction[];
+  load(vehicleId: string): { onboard: number; capacity: number; at: number } | null;
+}
+
+export const ETA_MIGRATIONS = [
+  HISTORY_MIGRATIONS[0]!,
+  `CREATE TABLE eta_assignments (
+     device_id TEXT PRIMARY KEY,
+     kind      TEXT NOT NULL CHECK (kind IN ('trip', 'block', 'none')),
+     ref       TEXT,
+     set_at    INTEGER NOT NULL
+   ) WITHOUT ROWID`,
+  ...RIDERSHIP_MIGRATIONS,
+];
+
+interface Site {
+  name: string;
+  timetable: SiteTimetable;
+  model: EtaModel;
+  /** run key → stop sequence → prediction */
+  byRun: Map<string, Map<number, Prediction>>;
+}
+
+/** A fix timed further ahead of the fleet's clock than this is not taken. */
+const MAX_FUTURE_MS = 2 * 60_000;
+const ASSIGN_BODY_HINT = '{"target": "<trip_id | block_id | none | auto>"}';
+
+export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaLive } {
+  const sites = new Map<string, Site>();
+  const vehicleSite = new Map<string, string>();
+  const predictions = new Map<string, Prediction[]>();
+  const loads = new Map<string, { onboard: number; capacity: number; at: number }>();
+  let timer: NodeJS.Timeout | null = null;
+  let stopWatching: (() => void) | null = null;
+  let now = () => Date.now();
+
+  const live: EtaLive = {
+    sites: () => [...sites.keys()],
+    feed: (site) => sites.get(site)?.model.feed ?? null,
+    vehicles: () => {
+      const out: (VehicleView & { site: string })[] = [];
+      for (const [id, site] of vehicleSite) {
+        const v = sites.get(site)?.model.view(id, now());
+        if (v) out.push({ ...v, site });
+      }
+      return out;
+    },
+    predictions: (id) => predictions.get(id) ?? [],
+    load: (id) => loads.get(id) ?? null,
+  };
+
+  const engine: FleetEngine & { live: EtaLive } = {
+    name: 'eta',
+    live,
+    start(ctx) {
+      const db = ctx.migrate(ETA_MIGRATIONS);
+      now = () => ctx.clock.now();
+      const capacityDefault = options.capacity ?? 60;
+      const m = ctx.metrics;
+      m.define('tabla_eta_fixes_total', 'counter', 'gps fixes the ETA engine took, by outcome (matched, unmatched; refused: unreadable; future: timed over 2 min ahead of the fleet).');
+      m.define('tabla_eta_vehicles', 'gauge', 'Buses the ETA engine follows, by status.');
+      m.define('tabla_eta_boards_sent_total', 'counter', 'Arrival boards sent to stop displays (only when what a passenger sees changed).');
+      m.define('tabla_eta_board_errors_total', 'counter', 'Arrival boards that could not be built or sent.');
+      m.define('tabla_eta_history_buckets', 'gauge', 'Learned segment and dwell buckets, by site.');
+
+      const assignments = new Map<string, Assignment>();
+      for (const r of db.prepare('SELECT device_id, kind, ref FROM eta_assignments').all() as { device_id: string; kind: string; ref: string | null }[]) {
+        assignments.set(r.device_id, r.kind === 'none' ? { kind: 'none' } : { kind: r.kind as 'trip' | 'block', id: r.ref! });
+      }
+
+      // --- sites: one model per feed, rebuilt when a feed is replaced -------------------------
+      const ridership = new Ridership(db);
+      /** Per bus, the stops it reached lately (a visit's record may come after later fixes: batches). */
+      const lastStops = new Map<string, LastStop[]>();
+      const stopBefore = (id: string, ts: number): LastStop | null => {
+        const list = lastStops.get(id) ?? [];
+        for (let i = list.length - 1; i >= 0; i--) if (list[i]!.time <= ts) return list[i]!;
+        return null;
+      };
+      m.define('tabla_ridership_visits_total', 'counter', 'Bus stop visits (apc records) recorded, by whether their stop is known (mapped) or not.');
+
+      const build = (timetable: SiteTimetable) => {
+        const model = new EtaModel(timetable.feed, new TravelHistory(db, timetable.site));
+        model.onStop = (e) => {
+          // A run's first stop has no arrival (the bus waits there): its departure places the visit.
+          if (!Number.isFinite(e.time) || (e.kind === 'departure' && e.index !== 0)) return;
+          const st = e.run.trip.stopTimes[e.index]!;
+          const list = lastStops.get(e.vehicleId) ?? [];
+          list.push({
+            stopId: st.stopId,
+            routeId: e.run.trip.routeId,
+            directionId: e.run.trip.directionId ?? null,
+            tripId: e.run.trip.id,
+            stopSequence: st.stopSequence,
+            time: e.time,
+          });
+          if (list.length > 32) list.shift();
+          lastStops.set(e.vehicleId, list);
+        };
+        for (const [id, a] of assignments) if (vehicleSite.get(id) === timetable.site) model.assign(id, a);
+        sites.set(timetable.site, { name: timetable.site, timetable, model, byRun: new Map() });
+        for (const [id, site] of vehicleSite) if (site === timetable.site) predictions.delete(id);
+        ctx.log.info('timetable in use', { site: timetable.site, source: timetable.source });
+      };
+      for (const t of options.timetables.all()) build(t);
+      stopWatching = options.timetables.onChange((site, timetable) => {
+        try {
+          if (timetable) build(timetable);
+          else sites.delete(site);
+          displays = null;
+        } catch (err) {
+          ctx.log.error('timetable change failed', { site, error: (err as Error).message });
+        }
+      });
+
+      // --- devices: role, site and labels, kept in memory (a registry read per fix costs more than the fix) ---
+      type DeviceInfo = { role: string; site: string | null; labels: Record<string, string> };
+      const known = new Map<string, DeviceInfo | null>();
+      const deviceInfo = (id: string): DeviceInfo | null => {
+        if (known.has(id)) return known.get(id)!;
+        const d = ctx.devices.get(id);
+        const info = d ? { role: d.role, site: d.site, labels: d.labels } : null;
+        known.set(id, info);
+        return info;
+      };
+      ctx.on('device-birth', ({ deviceId }) => void known.delete(deviceId));
+
+      const siteOf = (deviceId: string): Site | null => {
+        const device = deviceInfo(deviceId);
+        if (!device) return null;
+        const t = options.timetables.forSite(device.site);
+        return t ? (sites.get(t.site) ?? null) : null;
+      };
+
+      // --- displays: which stop display shows which stop ----------------------------------------
+      interface Display {
+        id: string;
+        site: Site;
+        stopId: string;
+      }
+      let displays: Map<string, Display[]> | null = null;
+      const lastSent = new Map<string, string>();
+      const displaysByStop = (): Map<string, Display[]> => {
+        if (displays) return displays;
+        displays = new Map();
+        for (const d of ctx.devices.list()) {
+          const stopId = d.labels.stop;
+          if (d.role !== 'stop-display' || !stopId) continue;
+          const t = options.timetables.forSite(d.site);
+          const site = t ? sites.get(t.site) : undefined;
+          if (!site || !site.model.feed.stops.has(stopId)) continue;
+          // A display of a station hears of its platforms' predictions too.
+          for (const s of [stopId, ...(site.model.feed.children.get(stopId) ?? [])]) {
+            const key = `${site.name}|${s}`;
+            const list = displays.get(key) ?? [];
+            list.push({ id: d.id, site, stopId });
+            displays.set(key, list);
+          }
+        }
+        return displays;
+      };
+      ctx.on('device-birth', () => void (displays = null));
+
+      const loadOf = (id: string): Load | null => {
+        const l = loads.get(id);
+        if (!l) return null;
+        const pct = l.capacity > 0 ? l.onboard / l.capacity : 1;
+        return pct < 0.6 ? 'seats' : pct < 0.95 ? 'standing' : 'full';
+      };
+
+      /**
+       * A stop's timetable departures, read once for a stretch of time: from LOOK_BACK_MS before
+       * to the board's window after, renewed every few minutes (and with a new feed).
+       */
+      const timetableCache = new Map<string, { feed: GtfsFeed; from: number; list: ScheduledDeparture[] }>();
+      const RENEW_MS = 5 * 60_000;
+      const scheduledAt = (site: Site, stopId: string, now: number): readonly ScheduledDeparture[] => {
+        const key = `${site.name}|${stopId}`;
+        const c = timetableCache.get(key);
+        if (c && c.feed === site.model.feed && now >= c.from + LOOK_BACK_MS && now < c.from + LOOK_BACK_MS + RENEW_MS) return c.list;
+        const from = now - LOOK_BACK_MS;
+        const list = scheduledDepartures(site.model.feed, stopId, from, now + DEFAULT_WINDOW_MS + RENEW_MS);
+        timetableCache.set(key, { feed: site.model.feed, from, list });
+        return list;
+      };
+
+      const entriesFor = (site: Site, stopId: string, now: number): BoardEntry[] =>
+        boardEntries({ scheduled: scheduledAt(site, stopId, now), now, predictions: site.byRun, loadOf });
+
+      const sendBoard = (d: Display, now: number) => {
+        try {
+          const entries = entriesFor(d.site, d.stopId, now);
+          const sig = boardSignature(entries);
+          if (lastSent.get(d.id) === sig) return;
+          const feed = d.site.model.feed;
+          const stop = feed.stops.get(d.stopId)!;
+          if (ctx.publishContent(d.id, 'arrival-board', arrivalBoard(stop.name ?? d.stopId, entries, now, feed.timeZone))) {
+            lastSent.set(d.id, sig);
+            m.inc('tabla_eta_boards_sent_total');
+          } else m.inc('tabla_eta_board_errors_total');
+        } catch (err) {
+          m.inc('tabla_eta_board_errors_total');
+          ctx.log.error('arrival board failed', { device: d.id, stop: d.stopId, error: (err as Error).message });
+        }
+      };
+
+      /**
+       * Boards due: each touched display is rebuilt once per turn of the event loop, however many
+       * fixes touched it (a thousand buses send a thousand fixes a second; a board changes by the minute).
+       */
+      const due = new Map<string, Display>();
+      let flushing: NodeJS.Immediate | null = null;
+      const flushBoards = () => {
+        flushing = null;
+        const now = ctx.clock.now();
+        const list = [...due.values()];
+        due.clear();
+        for (const d of list) sendBoard(d, now);
+      };
+
+      /** Puts a vehicle's new predictions in its site's index; returns the stops whose entries changed. */
+      const reindex = (site: Site, id: string, next: Prediction[]): Set<string> => {
+        const touched = new Set<string>();
+        for (const p of predictions.get(id) ?? []) {
+          const byStop = site.byRun.get(p.runKey);
+          if (byStop?.get(p.stopSequence)?.vehicleId === id) {
+            byStop.delete(p.stopSequence);
+            if (byStop.size === 0) site.byRun.delete(p.runKey);
+          }
+          touched.add(p.stopId);
+        }
+        for (const p of next) {
+          let byStop = site.byRun.get(p.runKey);
+          if (!byStop) site.byRun.set(p.runKey, (byStop = new Map()));
+          byStop.set(p.stopSequence, p);
+          touched.add(p.stopId);
+        }
+        predictions.set(id, next);
+        return touched;
+      };
+
+      /** Takes one fix; returns its site (null: the bus has no timetable). */
+      const onFix = (deviceId: string, fix: GpsRecord): Site | null => {
+        const site = siteOf(deviceId);
+        if (!site) return null;
+        const before = vehicleSite.get(deviceId);
+        if (before !== site.name) {
+          if (before) sites.get(before)?.model.forget(deviceId);
+          vehicleSite.set(deviceId, site.name);
+          const a = assignments.get(deviceId);
+          if (a) site.model.assign(deviceId, a);
+        }
+        const view = site.model.observe(deviceId, { time: fix.time, lat: fix.lat, lon: fix.lon, speed: fix.speed, course: fix.course });
+        m.inc('tabla_eta_fixes_total', { outcome: view.runKey ? 'matched' : 'unmatched' });
+        return site;
+      };
+
+      /**
+       * After a batch of fixes (or a new load): the bus's new predictions, and the boards they touch.
+       * A bus is predicted again when it reached or left a stop, changed run or status, or every
+       * PREDICT_EVERY_MS of its own time: between those its predictions move by seconds, and a
+       * board shows minutes.
+       */
+      const lastPredicted = new Map<string, { at: number; shape: string }>();
+      const PREDICT_EVERY_MS = 5_000;
+      const afterFixes = (deviceId: string, site: Site, force = false) => {
+        const now = ctx.clock.now();
+        const view = site.model.view(deviceId, now);
+        const shape = view ? `${view.runKey}|${view.nextStop}|${view.status}` : '';
+        const last = lastPredicted.get(deviceId);
+        const at = view?.lastFix?.time ?? now;
+        if (!force && last && last.shape === shape && at - last.at < PREDICT_EVERY_MS && at >= last.at) return;
+        lastPredicted.set(deviceId, { at, shape });
+        sendBoardsOf(site, reindex(site, deviceId, site.model.predict(deviceId, now)));
+      };
+      const sendBoardsOf = (site: Site, touched: Iterable<string>) => {
+        const byStop = displaysByStop();
+        for (const stopId of touched) for (const d of byStop.get(`${site.name}|${stopId}`) ?? []) due.set(d.id, d);
+        if (due.size && !flushing) flushing = setImmediate(flushBoards);
+      };
+
+      ctx.on('telemetry-committed', ({ deviceId, stream, records }) => {
+        if (stream !== 'gps' && stream !== 'apc') return;
+        const device = deviceInfo(deviceId);
+        if (device?.role !== 'bus') return;
+        let site: Site | null = null;
+        for (const r of records) {
+          if (stream === 'gps') {
+            const p = GpsRecord.safeParse(r.data);
+            if (!p.success) {
+              m.inc('tabla_eta_fixes_total', { outcome: 'refused' });
+              continue;
+            }
+            // A fix from the future (a receiver's clock gone wrong) would hide every true one after it.
+            if (p.data.time > ctx.clock.now() + MAX_FUTURE_MS) {
+              m.inc('tabla_eta_fixes_total', { outcome: 'future' });
+              continue;
+            }
+            site = onFix(deviceId, p.data) ?? site;
+          } else {
+            const p = ApcRecord.safeParse(r.data);
+            if (!p.success) continue;
+            const own = siteOf(deviceId);
+            const mapped = ridership.record(
+              {
+                deviceId,
+                seq: r.seq,
+                ts: r.ts,
+                site: own?.name ?? device.site,
+                stopId: p.data.stopId ?? null,
+                boardings: p.data.doors.reduce((n, d) => n + d.boardings, 0),
+                alightings: p.data.doors.reduce((n, d) => n + d.alightings, 0),
+                onboard: p.data.onboard,
+              },
+              stopBefore(deviceId, r.ts),
+              own?.model.feed ?? null,
+            );
+            m.inc('tabla_ridership_visits_total', { stop: mapped ? 'mapped' : 'unmapped' });
+            const last = loads.get(deviceId);
+            if (last && r.ts < last.at) continue;
+            const label = Number(device.labels.capacity);
+            loads.set(deviceId, { onboard: p.data.onboard, capacity: Number.isFinite(label) && label > 0 ? label : capacityDefault, at: r.ts });
+          }
+        }
+        if (site) afterFixes(deviceId, site);
+        else if (stream === 'apc') {
+          // A new load shows on the boards the bus is predicted at.
+          const own = sites.get(vehicleSite.get(deviceId) ?? '');
+          const preds = predictions.get(deviceId);
+          if (own && preds?.length) sendBoardsOf(own, new Set(preds.map((p) => p.stopId)));
+        }
+      });
+
+      // --- every board, every interval ----------------------------------------------------------
+      const sweep = () => {
+        try {
+          const now = ctx.clock.now();
+          // Displays come and go (provisioned, relabelled, removed): read them again each sweep.
+          displays = null;
+          const counts: Record<string, number> = {};
+          for (const [id, siteName] of vehicleSite) {
+            const site = sites.get(siteName);
+            if (!site) continue;
+            const view = site.model.view(id, now);
+            if (view) counts[view.status] = (counts[view.status] ?? 0) + 1;
+            // A vehicle gone silent or stalled loses its real-time entries here.
+            if (view && view.status !== 'in-progress' && view.status !== 'layover' && predictions.get(id)?.length) reindex(site, id, []);
+          }
+          m.reset('tabla_eta_vehicles');
+          for (const [status, n] of Object.entries(counts)) m.set('tabla_eta_vehicles', { status }, n);
+          for (const site of sites.values()) m.set('tabla_eta_history_buckets', { site: site.name }, site.model.history.size);
+          const seen = new Set<string>();
+          for (const list of displaysByStop().values()) {
+            for (const d of list) {
+              if (seen.has(d.id)) continue;
+              seen.add(d.id);
+              sendBoard(d, now);
+            }
+          }
+        } catch (err) {
+          ctx.log.error('board sweep failed', { error: (err as Error).message, stack: (err as Error).stack });
+        }
+      };
+      timer = setInterval(sweep, options.boardIntervalMs ?? 15_000);
+      timer.unref();
+
+      // --- routes -------------------------------------------------------------------------------
+      const findStop = (stopId: string, siteName: string | null): Site => {
+        if (siteName !== null) {
+          const s = sites.get(siteName);
+          if (!s) throw new HttpError(404, `no timetable for site ${siteName.slice(0, 40)}`);
+          if (!s.model.feed.stops.has(stopId)) throw new HttpError(404, `no stop ${stopId.slice(0, 80)} in site ${s.name}'s timetable`);
+          return s;
+        }
+        const found = [...sites.values()].filter((s) => s.model.feed.stops.has(stopId));
+        if (found.length === 0) throw new HttpError(sites.size ? 404 : 503, sites.size ? `no stop ${stopId.slice(0, 80)} in any timetable` : 'no timetable loaded (tabla gtfs import)');
+        if (found.length > 1) throw new HttpError(400, `stop ${stopId.slice(0, 80)} is in several sites' timetables (${found.map((s) => s.name).join(', ')}): add ?site=`);
+        return found[0]!;
+      };
+
+      ctx.routes.add('GET', '/api/stops/:stopId/arrivals', (req) => {
+        const stopId = req.params.stopId!;
+        const site = findStop(stopId, req.url.searchParams.get('site'));
+        const feed = site.model.feed;
+        const now = ctx.clock.now();
+        const entries = entriesFor(site, stopId, now);
+        const tz = feed.timeZone;
+        const stop = feed.stops.get(stopId)!;
+        return {
+          body: {
+            stop: { id: stopId, name: stop.name ?? null, site: site.name },
+            timeZone: tz,
+            generatedAt: isoLocal(now, tz),
+            arrivals: entries.map((e) => ({
+              ...e,
+              scheduled: isoLocal(e.scheduled, tz),
+              expected: isoLocal(e.expected, tz),
+              minutes: Math.max(0, Math.floor((e.expected - now) / 60_000)),
+              source: e.realtime ? 'realtime' : 'scheduled',
+            })),
+            board: arrivalBoard(stop.name ?? stopId, entries, now, tz),
+          },
+        };
+      });
+
+      const vehicleBody = (v: VehicleView & { site: string }) => {
+        const device = ctx.devices.get(v.id);
+        const feed = sites.get(v.site)?.model.feed;
+        const route = v.routeId ? feed?.routes.get(v.routeId) : undefined;
+        const trip = v.tripId ? feed?.trips.get(v.tripId) : undefined;
+        const next = v.nextStop !== null && trip ? trip.stopTimes[v.nextStop] : undefined;
+        const l = loads.get(v.id);
+        return {
+          id: v.id,
+          label: device?.labels.label ?? null,
+          site: v.site,
+          status: v.status,
+          assignment: v.assignment ? (v.assignment.kind === 'none' ? 'none' : `${v.assignment.kind} ${v.assignment.id}`) : 'auto',
+          trip: v.tripId,
+          run: v.runKey,
+          block: v.blockId,
+          route: route ? (route.shortName ?? route.longName ?? route.id) : null,
+          headsign: trip?.headsign ?? null,
+          delay: v.delay,
+          progress: v.progress,
+          nextStop: next ? { id: next.stopId, name: feed?.stops.get(next.stopId)?.name ?? null, sequence: next.stopSequence } : null,
+          lastFix: v.lastFix ? { time: new Date(v.lastFix.time).toISOString(), lat: v.lastFix.lat, lon: v.lastFix.lon } : null,
+          load: l ? { onboard: l.onboard, capacity: l.capacity, level: loadOf(v.id) } : null,
+          predictions: (predictions.get(v.id) ?? []).length,
+        };
+      };
+
+      ctx.routes.add('GET', '/api/vehicles', () => ({ body: { vehicles: live.vehicles().sort((a, b) => a.id.localeCompare(b.id)).map(vehicleBody) } }));
+      ctx.routes.add('GET', '/api/vehicles/:id', (req) => {
+        const v = live.vehicles().find((x) => x.id === req.params.id);
+        if (!v) throw new HttpError(404, `no bus ${req.params.id!.slice(0, 80)} has sent a position (tabla devices --role bus)`);
+        return { body: vehicleBody(v) };
+      });
+
+      ctx.routes.add('GET', '/api/ridership', (req) => {
+        const q = req.url.searchParams;
+        const instant = (name: string, fallback: number) => {
+          const text = q.get(name);
+          if (text === null || text === '') return fallback;
+          const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text.replace(' ', '+'));
+          if (!Number.isFinite(t)) throw new HttpError(400, `${name}: an ISO 8601 date or instant, e.g. 2026-11-30 or 2026-11-30T06:00:00+01:00`);
+          return t;
+        };
+        const now = ctx.clock.now();
+        const to = instant('to', now);
+        const from = instant('from', to - 7 * 86_400_000);
+        if (from >= to) throw new HttpError(400, 'from must be before to');
+        const route = q.get('route') ?? undefined;
+        const siteName = q.get('site') ?? undefined;
+        const tz = (siteName ? sites.get(siteName) : [...sites.values()][0])?.model.feed.timeZone ?? 'UTC';
+        const result = ridership.query({ from, to, ...(route ? { route } : {}), ...(siteName ? { site: siteName } : {}) }, (s) => (s ? (sites.get(s)?.model.feed ?? null) : null), tz);
+        return { body: { from: isoLocal(from, tz), to: isoLocal(to, tz), timeZone: tz, route: route ?? null, site: siteName ?? null, ...result } };
+      });
+
+      ctx.routes.add('PUT', '/api/vehicles/:id/assignment', async (req) => {
+        const id = req.params.id!;
+        const device = ctx.devices.get(id);
+        if (!device) throw new HttpError(404, `no device ${id.slice(0, 80)} (tabla devices)`);
+        if (device.role !== 'bus') throw new HttpError(400, `${id} is a ${device.role}, not a bus`);
+        const body = (await req.json()) as { target?: unknown };
+        const target = typeof body?.target === 'string' ? body.target.trim() : '';
+        if (!target) throw new HttpError(400, `body: ${ASSIGN_BODY_HINT}`);
+        const t = options.timetables.forSite(device.site);
+        const site = t ? sites.get(t.site) : undefined;
+        let assignment: Assignment | null;
+        if (target === 'auto') assignment = null;
+        else if (target === 'none') assignment = { kind: 'none' };
+        else {
+          if (!site) throw new HttpError(409, `no timetable for ${id}'s site ${device.site ?? '(none)'} (tabla gtfs import)`);
+          const feed = site.model.feed;
+          if (feed.trips.has(target)) assignment = { kind: 'trip', id: target };
+          else if ([...feed.trips.values()].some((tr) => tr.blockId === target)) assignment = { kind: 'block', id: target };
+          else throw new HttpError(404, `no trip or block ${target.slice(0, 80)} in site ${site.name}'s timetable (tabla gtfs info)`);
+        }
+        if (assignment) {
+          assignments.set(id, assignment);
+          db.prepare('INSERT INTO eta_assignments (device_id, kind, ref, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET kind = excluded.kind, ref = excluded.ref, set_at = excluded.set_at').run(
+            id,
+            assignment.kind,
+            assignment.kind === 'none' ? null : assignment.id,
+            ctx.clock.now(),
+          );
+        } else {
+          assignments.delete(id);
+          db.prepare('DELETE FROM eta_assignments WHERE device_id = ?').run(id);
+        }
+        for (const s of sites.values()) s.model.assign(id, null);
+        if (site) {
+          site.model.assign(id, assignment);
+          vehicleSite.set(id, site.name);
+          reindex(site, id, site.model.predict(id, ctx.clock.now()));
+        }
+        ctx.log.info('vehicle assignment', { device: id, assignment: target });
+        return { body: { id, assignment: target } };
+      });
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      stopWatching?.();
+      sites.clear();
+    },
+  };
+  return engine;
+}
