@@ -94,12 +94,16 @@ export class Registry {
     return ok;
   }
 
+  #getStatement: Database.Statement | null = null;
+
   exists(id: string): boolean {
     return this.#ids.has(id);
   }
 
   get(id: string): DeviceRecord | null {
-    const row = this.#db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as Row | undefined;
+    // Prepared once: engines ask for a device per batch of telemetry.
+    this.#getStatement ??= this.#db.prepare('SELECT * FROM devices WHERE id = ?');
+    const row = this.#getStatement.get(id) as Row | undefined;
     return row ? toRecord(row) : null;
   }
 

@@ -81,17 +81,36 @@ function wallClock(ms: number, timeZone: string): { y: number; mo: number; d: nu
   return { y: p.year!, mo: p.month!, d: p.day!, h: p.hour!, mi: p.minute!, s: p.second! };
 }
 
-/** The zone's offset from UTC at an instant, in ms (+3 600 000 for CET). */
-export function zoneOffsetMs(ms: number, timeZone: string): number {
+function offsetAt(ms: number, timeZone: string): number {
   const w = wallClock(ms, timeZone);
   const asUtc = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
   return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
+const QUARTER_MS = 900_000;
+/** zone → quarter hour → offset: Intl is slow (tens of µs a call) and boards ask for thousands of times. */
+const offsets = new Map<string, Map<number, number>>();
+
+/** The zone's offset from UTC at an instant, in ms (+3 600 000 for CET). */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
+  let byQuarter = offsets.get(timeZone);
+  if (!byQuarter) offsets.set(timeZone, (byQuarter = new Map()));
+  const q = Math.floor(ms / QUARTER_MS);
+  const known = byQuarter.get(q);
+  if (known !== undefined) return known;
+  // Remembered only when the whole quarter hour has one offset (today's changes fall on quarter
+  // hours; a historical local mean time may not).
+  const start = offsetAt(q * QUARTER_MS, timeZone);
+  const end = offsetAt((q + 1) * QUARTER_MS - 1000, timeZone);
+  if (start !== end) return offsetAt(ms, timeZone);
+  if (byQuarter.size > 20_000) byQuarter.clear();
+  byQuarter.set(q, start);
+  return start;
+}
+
 /** The local calendar date of an instant in a zone, `YYYY-MM-DD`. */
 export function localDate(ms: number, timeZone: string): string {
-  const w = wallClock(ms, timeZone);
-  return `${String(w.y).padStart(4, '0')}-${String(w.mo).padStart(2, '0')}-${String(w.d).padStart(2, '0')}`;
+  return new Date(ms + zoneOffsetMs(ms, timeZone)).toISOString().slice(0, 10);
 }
 
 /**

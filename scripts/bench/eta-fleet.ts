@@ -169,6 +169,12 @@ function boardPrint(body: unknown): string {
   return `${b?.generatedAt ?? ''}|${(b?.departures ?? []).map((d) => `${d.line}@${d.departsAt}${d.realtime ? '*' : ''}`).join(',')}`;
 }
 
+interface Cause {
+  device: string;
+  arrivedAt: number;
+  takenAt: number;
+}
+
 export interface BoardSample {
   /** the bus whose fix the board was sent from */
   device: string;
@@ -183,8 +189,10 @@ export interface BoardSample {
  * is handed a bus's gps PUBLISH (its authorizePublish, the first thing it does with a parsed
  * packet), t1 when it has routed a `content` PUBLISH from the fleet to the display's subscription
  * (Aedes' `publish` event, after retained storage and delivery to subscribers' queues). A board
- * is attributed to the fix whose `telemetry-committed` handling sent it (the engine sends boards
- * synchronously from that event), and recognised at the broker by its time and departures.
+ * is attributed to the fixes handed to the engines since its previous batch of boards (the engine
+ * rebuilds the boards those fixes touched once per event-loop turn): each of them is counted, so
+ * a fix that did not change the board counts too, with its own (longer or equal) wait — an upper
+ * bound. It is recognised at the broker by its time and departures.
  */
 export class BoardLatency {
   /** measuring (the hooks cost a JSON.parse per gps message and per board) */
@@ -196,7 +204,10 @@ export class BoardLatency {
   unattributed = 0;
   readonly #arrivals = new Map<string, number>();
   #current: { device: string; arrivedAt: number; takenAt: number } | null = null;
-  readonly #sent = new Map<string, { print: string; device: string | null; arrivedAt: number; takenAt: number }[]>();
+  /** fixes handed to the engines since the engine last sent boards (it sends them once per event-loop turn) */
+  #pending: Cause[] = [];
+  #flush: Cause[] | null = null;
+  readonly #sent = new Map<string, { print: string; causes: Cause[] }[]>();
   /** per bus, per committed fix: ms from its arrival at the broker to the engines being handed it */
   readonly intake = new Map<string, number[]>();
 
@@ -212,6 +223,7 @@ export class BoardLatency {
       this.#arrivals.delete(key);
       const takenAt = now();
       this.#current = arrivedAt === undefined ? null : { device: e.deviceId, arrivedAt, takenAt };
+      if (this.#current) this.#pending.push(this.#current);
       if (arrivedAt !== undefined) {
         const list = this.intake.get(e.deviceId) ?? [];
         list.push(takenAt - arrivedAt);
@@ -228,8 +240,19 @@ export class BoardLatency {
       const ok = content(deviceId, kind, body);
       if (ok && this.on) {
         const list = this.#sent.get(deviceId) ?? [];
-        const c = this.#current;
-        list.push({ print: boardPrint(body), device: c?.device ?? null, arrivedAt: c?.arrivedAt ?? NaN, takenAt: c?.takenAt ?? NaN });
+        let causes: Cause[];
+        if (this.#current) causes = [this.#current];
+        else {
+          // Sent from the engine's per-turn flush: the fixes handed to it since the last flush, any
+          // of which may have changed this board — each is counted (an upper bound for the others).
+          if (!this.#flush) {
+            this.#flush = this.#pending;
+            this.#pending = [];
+            queueMicrotask(() => (this.#flush = null));
+          }
+          causes = this.#flush;
+        }
+        list.push({ print: boardPrint(body), causes });
         this.#sent.set(deviceId, list);
       }
       return ok;
@@ -253,8 +276,13 @@ export class BoardLatency {
         return;
       }
       const [s] = list.splice(i, 1);
-      if (s!.device === null) this.unattributed++;
-      else this.samples.push({ device: s!.device, ms: t1 - s!.arrivedAt, intakeMs: s!.takenAt - s!.arrivedAt });
+      if (s!.causes.length === 0) this.unattributed++;
+      const seen = new Set<string>();
+      for (const c of s!.causes) {
+        if (seen.has(c.device)) continue;
+        seen.add(c.device);
+        this.samples.push({ device: c.device, ms: t1 - c.arrivedAt, intakeMs: c.takenAt - c.arrivedAt });
+      }
     });
   }
 
@@ -273,6 +301,7 @@ export class BoardLatency {
 
   /** Clears what is in flight (between phases). */
   reset(): void {
+    this.#pending = [];
     this.#arrivals.clear();
     this.#sent.clear();
     this.samples.length = 0;

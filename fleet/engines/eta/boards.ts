@@ -145,15 +145,25 @@ export function arrivalBoard(stopName: string, entries: readonly BoardEntry[], n
   };
 }
 
+/** A time that moved less than this since the board was sent is not a change a passenger sees. */
+export const VISIBLE_SHIFT_MS = 30_000;
+
 /**
- * What a passenger would notice: the lines, destinations, minutes, real-time marks and loads in
- * order. A board is sent again only when this changes (e-paper refreshes are slow and wear).
- * Computed from the entries, before any formatting (most rebuilt boards turn out unchanged).
+ * Whether a passenger would notice the difference between the board last sent and a new one: a
+ * line, a destination, a real-time mark or a load that changed, a departure that came or went, or
+ * a time that moved by VISIBLE_SHIFT_MS or more since it was sent (the display counts the minutes
+ * down itself; a prediction wandering by seconds changes nothing on the glass). A board is sent
+ * again only then (e-paper refreshes are slow and wear).
  */
-export function boardSignature(entries: readonly BoardEntry[]): string {
-  let sig = '';
-  for (const e of entries) sig += `${e.line}\u0001${e.destination}\u0001${Math.round(e.expected / 60_000)}\u0001${e.realtime ? 1 : 0}\u0001${e.load ?? ''}\u0002`;
-  return sig;
+export function boardChanged(sent: readonly BoardEntry[] | undefined, next: readonly BoardEntry[]): boolean {
+  if (!sent || sent.length !== next.length) return true;
+  for (let i = 0; i < next.length; i++) {
+    const a = sent[i]!;
+    const b = next[i]!;
+    if (a.runKey !== b.runKey || a.line !== b.line || a.destination !== b.destination || a.realtime !== b.realtime || a.load !== b.load) return true;
+    if (Math.abs(a.expected - b.expected) >= VISIBLE_SHIFT_MS) return true;
+  }
+  return false;
 }
 
 /** Cut at a character (never inside a surrogate pair or before a combining mark), with an ellipsis. */

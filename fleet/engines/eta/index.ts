@@ -28,7 +28,7 @@ import {
   LOOK_BACK_MS,
   arrivalBoard,
   boardEntries,
-  boardSignature,
+  boardChanged,
   scheduledDepartures,
   type BoardEntry,
   type Load,
@@ -194,7 +194,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
         stopId: string;
       }
       let displays: Map<string, Display[]> | null = null;
-      const lastSent = new Map<string, string>();
+      const lastSent = new Map<string, BoardEntry[]>();
       const displaysByStop = (): Map<string, Display[]> => {
         if (displays) return displays;
         displays = new Map();
@@ -245,12 +245,11 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       const sendBoard = (d: Display, now: number) => {
         try {
           const entries = entriesFor(d.site, d.stopId, now);
-          const sig = boardSignature(entries);
-          if (lastSent.get(d.id) === sig) return;
+          if (!boardChanged(lastSent.get(d.id), entries)) return;
           const feed = d.site.model.feed;
           const stop = feed.stops.get(d.stopId)!;
           if (ctx.publishContent(d.id, 'arrival-board', arrivalBoard(stop.name ?? d.stopId, entries, now, feed.timeZone))) {
-            lastSent.set(d.id, sig);
+            lastSent.set(d.id, entries);
             m.inc('tabla_eta_boards_sent_total');
           } else m.inc('tabla_eta_board_errors_total');
         } catch (err) {
