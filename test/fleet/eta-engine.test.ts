@@ -25,15 +25,20 @@ async function feed(url: string, path: string) {
   return FeedMessage.decode(new Uint8Array(await res.arrayBuffer()));
 }
 
-test('a bus on its run: the stop display gets a real-time board, the API, GTFS-RT and the CLI agree, and an old fix turns it back to scheduled', async () => {
+/** A fleet at 08:02:30 on the feed's Monday, with the line feed as site `town`, the ETA engine (and GTFS-RT). */
+async function townFleet(withGtfsRt: boolean) {
   const clock = new SteppableClock();
-  // The fleet's now: 08:02:30 on the feed's Monday.
   clock.offsetMs = T0 + 150_000 - Date.now();
   const timetables = new Timetables();
   const load = lineFeed();
   timetables.set({ site: 'town', feed: load.feed, load, source: 'test', loadedAt: clock.now() });
   const eta = etaEngine({ timetables, boardIntervalMs: 100 });
-  const fleet = await startFleet({ clock, engines: [eta, gtfsRtEngine({ eta: eta.live })] });
+  const fleet = await startFleet({ clock, engines: withGtfsRt ? [eta, gtfsRtEngine({ eta: eta.live })] : [eta] });
+  return { clock, fleet };
+}
+
+test('a bus on its run: the stop display gets a real-time board, the API, GTFS-RT and the CLI agree, and an old fix turns it back to scheduled', async () => {
+  const { clock, fleet } = await townFleet(true);
   const clients: Awaited<ReturnType<typeof deviceClient>>[] = [];
   try {
     const bus = await deviceClient(fleet, 'bus-1', fleet.registry.provision({ id: 'bus-1', role: 'bus', site: 'town', labels: { label: '101', capacity: '40' } }).secret);
@@ -164,13 +169,7 @@ test('a bus on its run: the stop display gets a real-time board, the API, GTFS-R
 });
 
 test('a bus whose receiver jumps a year ahead is not lost: the future fix is refused and counted, the true ones still count', async () => {
-  const clock = new SteppableClock();
-  clock.offsetMs = T0 + 150_000 - Date.now();
-  const timetables = new Timetables();
-  const load = lineFeed();
-  timetables.set({ site: 'town', feed: load.feed, load, source: 'test', loadedAt: clock.now() });
-  const eta = etaEngine({ timetables, boardIntervalMs: 100 });
-  const fleet = await startFleet({ clock, engines: [eta] });
+  const { fleet } = await townFleet(false);
   const bus = await deviceClient(fleet, 'bus-9', fleet.registry.provision({ id: 'bus-9', role: 'bus', site: 'town' }).secret);
   try {
     const fix = (time: number, x: number) => ({ time, lat: LAT, lon: lonOf(x), speed: 5, course: 90, fix: '3d' });

@@ -1,47 +1,19 @@
 /**
- * The ETA model (fleet/engines/eta/model.ts) on a small feed written here: a line of five stops
+ * The ETA model (fleet/engines/eta/model.ts) on a small feed (test/fixtures/eta-line.ts): a line of five stops
  * 500 m apart, out and back in one block, and a second block later. Fixes are driven along it the
  * way a bus would send them; matching, stop times, learning, block continuation, terminus holds,
  * staleness and assignments are checked against the timetable's numbers.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { strToU8, zipSync } from 'fflate';
-import { parseGtfsZip, type GtfsFeed } from '../../protocols/index.js';
+import type { GtfsFeed } from '../../protocols/index.js';
 import { TripPath } from '../../fleet/engines/eta/geometry.js';
 import { TravelHistory } from '../../fleet/engines/eta/history.js';
 import { EtaModel, passengerSafeShiftMs, type StopEvent } from '../../fleet/engines/eta/model.js';
+import { LAT, T0, lineFeed, lonOf } from '../fixtures/eta-line.js';
 
-const LAT = 46.36;
-const LON0 = 15.1;
-/** 500 m of longitude at LAT */
-const STEP = 500 / (111_320 * Math.cos((LAT * Math.PI) / 180));
-const lonOf = (x: number) => LON0 + (x / 500) * STEP;
+const feedOf = (extra: Record<string, string> = {}): GtfsFeed => lineFeed(extra).feed;
 
-function feedOf(extra: Record<string, string> = {}): GtfsFeed {
-  const files: Record<string, string> = {
-    'agency.txt': 'agency_id,agency_name,agency_url,agency_timezone\nA,Test,https://example.org,Europe/Ljubljana\n',
-    'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\n' + [1, 2, 3, 4, 5].map((i) => `S${i},Stop ${i},${LAT},${lonOf((i - 1) * 500).toFixed(7)}`).join('\n') + '\n',
-    'routes.txt': 'route_id,agency_id,route_short_name,route_type,route_color\nR,A,rumena,3,FFD700\n',
-    'calendar.txt': 'service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nW,1,1,1,1,1,1,1,20260101,20271231\n',
-    'trips.txt': 'route_id,service_id,trip_id,trip_headsign,direction_id,block_id\nR,W,T1,Stop 5,0,B1\nR,W,T2,Stop 1,1,B1\nR,W,T3,Stop 5,0,B2\n',
-    'stop_times.txt':
-      'trip_id,arrival_time,departure_time,stop_id,stop_sequence\n' +
-      [1, 2, 3, 4, 5].map((i) => `T1,08:0${(i - 1) * 2}:00,08:0${(i - 1) * 2}:00,S${i},${i}`).join('\n') +
-      '\n' +
-      [5, 4, 3, 2, 1].map((i, k) => `T2,08:${15 + k * 2}:00,08:${15 + k * 2}:00,S${i},${k + 1}`).join('\n') +
-      '\n' +
-      [1, 2, 3, 4, 5].map((i) => `T3,08:${30 + (i - 1) * 2}:00,08:${30 + (i - 1) * 2}:00,S${i},${i}`).join('\n') +
-      '\n',
-    ...extra,
-  };
-  const load = parseGtfsZip(zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)]))));
-  assert.is(load.counts.error, 0, JSON.stringify(load.problems));
-  return load.feed;
-}
-
-/** 08:00 local (CET) on a Monday. */
-const T0 = Date.parse('2026-11-30T08:00:00+01:00');
 const DAY = 86_400_000;
 
 /** Fixes every `every` s of a bus going from x0 to x1 metres at `speed` m/s, starting at `start`. */

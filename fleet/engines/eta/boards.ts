@@ -15,7 +15,8 @@ import { runKey } from './schedule.js';
 
 export type Load = 'seats' | 'standing' | 'full';
 
-export interface BoardEntry {
+/** A departure of the timetable at a stop, with the key of its run (what predictions are filed under). */
+export interface ScheduledDeparture {
   runKey: string;
   tripId: string;
   routeId: string;
@@ -28,6 +29,10 @@ export interface BoardEntry {
   stopSequence: number;
   /** ms epoch, the timetable's departure */
   scheduled: number;
+}
+
+/** A departure as a board shows it: the timetable's, with its live prediction when there is one. */
+export interface BoardEntry extends ScheduledDeparture {
   /** ms epoch, what to show: the prediction (shown a little early, see model.ts) when real-time, else the timetable */
   expected: number;
   realtime: boolean;
@@ -39,20 +44,6 @@ export interface BoardEntry {
   /** seconds since the fix the prediction rests on, when real-time */
   age: number | null;
   load: Load | null;
-}
-
-/** A departure of the timetable at a stop, with the key of its run (what predictions are filed under). */
-export interface ScheduledDeparture {
-  runKey: string;
-  tripId: string;
-  routeId: string;
-  line: string;
-  colour: string;
-  destination: string;
-  stopId: string;
-  stopSequence: number;
-  /** ms epoch */
-  scheduled: number;
 }
 
 /** The timetable's departures from a stop (or a station's platforms) in [from, to), in time order. */
