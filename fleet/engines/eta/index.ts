@@ -26,6 +26,7 @@ import type { SiteTimetable, Timetables } from '../gtfs/timetables.js';
 import {
   DEFAULT_WINDOW_MS,
   LOOK_BACK_MS,
+  REALTIME_MAX_AGE_MS,
   arrivalBoard,
   boardEntries,
   boardChanged,
@@ -272,23 +273,33 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
         for (const d of list) sendBoard(d, now);
       };
 
-      /** Puts a vehicle's new predictions in its site's index; returns the stops whose entries changed. */
+      /**
+       * Puts a vehicle's new predictions in its site's index; returns the stops whose boards may
+       * change: where a prediction came, went, or moved by TOUCH_MS or more. Smaller moves add up
+       * on a board only slowly, and the sweep looks at every board anyway.
+       */
+      const TOUCH_MS = 10_000;
       const reindex = (site: Site, id: string, next: Prediction[]): Set<string> => {
         const touched = new Set<string>();
+        const before = new Map<string, Prediction>();
         for (const p of predictions.get(id) ?? []) {
           const byStop = site.byRun.get(p.runKey);
           if (byStop?.get(p.stopSequence)?.vehicleId === id) {
             byStop.delete(p.stopSequence);
             if (byStop.size === 0) site.byRun.delete(p.runKey);
           }
-          touched.add(p.stopId);
+          before.set(`${p.runKey}|${p.stopSequence}`, p);
         }
         for (const p of next) {
           let byStop = site.byRun.get(p.runKey);
           if (!byStop) site.byRun.set(p.runKey, (byStop = new Map()));
           byStop.set(p.stopSequence, p);
-          touched.add(p.stopId);
+          const key = `${p.runKey}|${p.stopSequence}`;
+          const old = before.get(key);
+          before.delete(key);
+          if (!old || Math.abs(old.departure - p.departure) >= TOUCH_MS || old.basedOn + REALTIME_MAX_AGE_MS <= p.basedOn) touched.add(p.stopId);
         }
+        for (const gone of before.values()) touched.add(gone.stopId);
         predictions.set(id, next);
         return touched;
       };
