@@ -8,7 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GtfsFeed } from '../../protocols/index.js';
 import { TripPath } from '../../fleet/engines/eta/geometry.js';
-import { TravelHistory } from '../../fleet/engines/eta/history.js';
+import Database from 'better-sqlite3';
+import { HISTORY_MIGRATIONS, TravelHistory } from '../../fleet/engines/eta/history.js';
 import { EtaModel, passengerSafeShiftMs, type StopEvent } from '../../fleet/engines/eta/model.js';
 import { LAT, T0, lineFeed, lonOf } from '../fixtures/eta-line.js';
 
@@ -237,6 +238,22 @@ test('a detour: off the path for over 2 min, no predictions; back on it, matched
   t = drive(model, 'bus-1', t, 900, 1100, 5);
   assert.is(model.view('bus-1', t)!.runKey, 'T1@2026-11-30');
   assert.ok(model.predict('bus-1', t).length > 0);
+});
+
+test('what is learned survives a restart: written in one transaction per flush, read back by site', () => {
+  const db = new Database(':memory:');
+  for (const sql of HISTORY_MIGRATIONS) db.exec(sql);
+  const a = new TravelHistory(db, 'town');
+  a.record('run', 'S1>S2', 0, 8, 100, T0);
+  a.record('run', 'S1>S2', 0, 8, 110, T0 + 60_000);
+  assert.is((db.prepare('SELECT count(*) AS n FROM eta_history').get() as { n: number }).n, 0, 'nothing written before the flush');
+  assert.is(a.flush(), 1);
+  assert.is(a.flush(), 0, 'nothing left to write');
+  const b = new TravelHistory(db, 'town');
+  const other = new TravelHistory(db, 'elsewhere');
+  const at = T0 + 7 * DAY;
+  assert.ok(Math.abs(b.estimate('run', 'S1>S2', 0, 8, at)!.mean - a.estimate('run', 'S1>S2', 0, 8, at)!.mean) < 1e-9);
+  assert.is(other.estimate('run', 'S1>S2', 0, 8, at), null, "another site's history is its own");
 });
 
 test.run();

@@ -115,6 +115,27 @@ export class TravelHistory {
     return this.#stats.size;
   }
 
+  /** Buckets changed since the last flush: written together, one transaction, not one commit each. */
+  readonly #dirty = new Map<string, [string, string, DayType, number]>();
+
+  /**
+   * Writes what was learned since the last flush to the database in one transaction (the engine
+   * calls it after each batch of fixes). A failure (a full disk) is thrown and the buckets stay
+   * dirty: the next flush tries again, and nothing learned in memory is lost meanwhile.
+   */
+  flush(): number {
+    if (!this.#upsert || this.#dirty.size === 0) return 0;
+    const rows = [...this.#dirty];
+    this.#upsert.database.transaction(() => {
+      for (const [id, [kind, key, dayType, hour]] of rows) {
+        const s = this.#stats.get(id)!;
+        this.#upsert!.run(kind, key, dayType, hour, s.n, s.mean, s.m2);
+      }
+    })();
+    for (const [id] of rows) this.#dirty.delete(id);
+    return rows.length;
+  }
+
   /** Records one observation (seconds) of a segment's running time, a stop's dwell or a run's start lag. */
   record(kind: HistoryKind, key: string, dayType: DayType, hour: number, seconds: number, at: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
@@ -127,7 +148,7 @@ export class TravelHistory {
     const next = { n, mean, m2: Math.max(0, m2) };
     this.#stats.set(id, next);
     this.#addTotal(`${kind}|${key}|${dayType}`, next.n - s.n, next.n * next.mean - s.n * s.mean);
-    this.#upsert?.run(kind, this.#scope + key, dayType, hour, next.n, next.mean, next.m2);
+    if (this.#upsert) this.#dirty.set(id, [kind, this.#scope + key, dayType, hour]);
     this.#recent.set(`${kind}|${key}`, { value: seconds, at });
   }
 

@@ -118,6 +118,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       m.define('tabla_eta_boards_sent_total', 'counter', 'Arrival boards sent to stop displays (only when what a passenger sees changed).');
       m.define('tabla_eta_board_errors_total', 'counter', 'Arrival boards that could not be built or sent.');
       m.define('tabla_eta_history_buckets', 'gauge', 'Learned segment and dwell buckets, by site.');
+      m.define('tabla_eta_history_write_errors_total', 'counter', 'Failed writes of learned running times (kept in memory, written with a later batch).');
 
       const assignments = new Map<string, Assignment>();
       for (const r of db.prepare('SELECT device_id, kind, ref FROM eta_assignments').all() as { device_id: string; kind: string; ref: string | null }[]) {
@@ -387,8 +388,16 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
             loads.set(deviceId, { onboard: p.data.onboard, capacity: Number.isFinite(label) && label > 0 ? label : capacityDefault, at: r.ts });
           }
         }
-        if (site) afterFixes(deviceId, site);
-        else if (stream === 'apc') {
+        if (site) {
+          afterFixes(deviceId, site);
+          try {
+            site.model.history.flush();
+          } catch (err) {
+            // Kept in memory and written with a later batch; predictions do not wait for the disk.
+            m.inc('tabla_eta_history_write_errors_total');
+            ctx.log.warn('learned times not written yet', { site: site.name, error: (err as Error).message });
+          }
+        } else if (stream === 'apc') {
           // A new load shows on the boards the bus is predicted at.
           const own = sites.get(vehicleSite.get(deviceId) ?? '');
           const preds = predictions.get(deviceId);
@@ -568,6 +577,13 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       if (timer) clearInterval(timer);
       timer = null;
       stopWatching?.();
+      for (const site of sites.values()) {
+        try {
+          site.model.history.flush();
+        } catch {
+          // the fleet is stopping; what was not written is learned again
+        }
+      }
       sites.clear();
     },
   };
