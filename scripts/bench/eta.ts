@@ -288,7 +288,6 @@ export async function benchEta(o: EtaOptions): Promise<EtaResult> {
     const probeSamples: BoardSample[] = lat.samples.filter((s) => probeIds.has(s.device));
     const first = new Map<string, number>();
     for (const s of probeSamples) first.set(s.device, Math.min(first.get(s.device) ?? Infinity, s.ms));
-    if (process.env.TABLA_BENCH_DEBUG) console.error([...first.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6), probeSamples.slice(0, 3));
     const backgroundIntake = [...lat.intake].filter(([id]) => !probeIds.has(id)).flatMap(([, xs]) => xs);
 
     const problems: string[] = [];

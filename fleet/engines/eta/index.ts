@@ -22,6 +22,7 @@ import type { GtfsFeed } from '../../../protocols/index.js';
 import { ApcRecord, GpsRecord, isoLocal } from '../../../protocols/index.js';
 import { HttpError } from '../../http/router.js';
 import type { EngineContext, FleetEngine } from '../engine.js';
+import { readRecord } from '../records.js';
 import type { SiteTimetable, Timetables } from '../gtfs/timetables.js';
 import {
   DEFAULT_WINDOW_MS,
@@ -352,20 +353,20 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
         let site: Site | null = null;
         for (const r of records) {
           if (stream === 'gps') {
-            const p = GpsRecord.safeParse(r.data);
-            if (!p.success) {
+            const data = readRecord(GpsRecord, r);
+            if (!data) {
               m.inc('tabla_eta_fixes_total', { outcome: 'refused' });
               continue;
             }
             // A fix from the future (a receiver's clock gone wrong) would hide every true one after it.
-            if (p.data.time > ctx.clock.now() + MAX_FUTURE_MS) {
+            if (data.time > ctx.clock.now() + MAX_FUTURE_MS) {
               m.inc('tabla_eta_fixes_total', { outcome: 'future' });
               continue;
             }
-            site = onFix(deviceId, p.data) ?? site;
+            site = onFix(deviceId, data) ?? site;
           } else {
-            const p = ApcRecord.safeParse(r.data);
-            if (!p.success) continue;
+            const data = readRecord(ApcRecord, r);
+            if (!data) continue;
             const own = siteOf(deviceId);
             const mapped = ridership.record(
               {
@@ -373,10 +374,10 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
                 seq: r.seq,
                 ts: r.ts,
                 site: own?.name ?? device.site,
-                stopId: p.data.stopId ?? null,
-                boardings: p.data.doors.reduce((n, d) => n + d.boardings, 0),
-                alightings: p.data.doors.reduce((n, d) => n + d.alightings, 0),
-                onboard: p.data.onboard,
+                stopId: data.stopId ?? null,
+                boardings: data.doors.reduce((n, d) => n + d.boardings, 0),
+                alightings: data.doors.reduce((n, d) => n + d.alightings, 0),
+                onboard: data.onboard,
               },
               stopBefore(deviceId, r.ts),
               own?.model.feed ?? null,
@@ -385,7 +386,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
             const last = loads.get(deviceId);
             if (last && r.ts < last.at) continue;
             const label = Number(device.labels.capacity);
-            loads.set(deviceId, { onboard: p.data.onboard, capacity: Number.isFinite(label) && label > 0 ? label : capacityDefault, at: r.ts });
+            loads.set(deviceId, { onboard: data.onboard, capacity: Number.isFinite(label) && label > 0 ? label : capacityDefault, at: r.ts });
           }
         }
         if (site) {

@@ -22,6 +22,7 @@ import GtfsRealtimeBindings from 'gtfs-realtime-bindings';
 import type { transit_realtime as rt } from 'gtfs-realtime-bindings';
 import { ApcRecord, GpsRecord } from '../../../protocols/index.js';
 import type { FleetEngine } from '../engine.js';
+import { readRecord } from '../records.js';
 import type { EtaLive } from '../eta/index.js';
 import type { Prediction } from '../eta/model.js';
 import { HttpError } from '../../http/router.js';
@@ -103,23 +104,23 @@ export function gtfsRtEngine(options: GtfsRtOptions = {}): FleetEngine {
         if (!isBus(deviceId)) return;
         for (const r of records) {
           if (stream === 'gps') {
-            const p = GpsRecord.safeParse(r.data);
-            if (!p.success) {
+            const data = readRecord(GpsRecord, r);
+            if (!data) {
               ctx.metrics.inc('tabla_gtfs_rt_records_refused_total', { stream });
               continue;
             }
             const last = fixes.get(deviceId);
-            if (!last || p.data.time >= last.time) {
-              fixes.set(deviceId, { time: p.data.time, lat: p.data.lat, lon: p.data.lon, speed: p.data.speed, course: p.data.course });
+            if (!last || data.time >= last.time) {
+              fixes.set(deviceId, { time: data.time, lat: data.lat, lon: data.lon, speed: data.speed, course: data.course });
             }
           } else {
-            const p = ApcRecord.safeParse(r.data);
-            if (!p.success) {
+            const data = readRecord(ApcRecord, r);
+            if (!data) {
               ctx.metrics.inc('tabla_gtfs_rt_records_refused_total', { stream });
               continue;
             }
             const last = loads.get(deviceId);
-            if (!last || r.ts >= last.ts) loads.set(deviceId, { onboard: p.data.onboard, ts: r.ts });
+            if (!last || r.ts >= last.ts) loads.set(deviceId, { onboard: data.onboard, ts: r.ts });
           }
         }
       });
