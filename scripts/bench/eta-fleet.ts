@@ -229,11 +229,15 @@ export class BoardLatency {
         list.push(takenAt - arrivedAt);
         this.intake.set(e.deviceId, list);
       }
+      const cause = this.#current;
       try {
         emit(event, payload);
       } finally {
         this.#current = null;
       }
+      // The engine rebuilds the boards this fix touched in an immediate it queued during emit; this
+      // one runs after it: a fix whose boards did not change must not wait for somebody else's.
+      if (cause) setImmediate(() => (this.#pending = this.#pending.filter((c) => c !== cause)));
     }) as typeof fleet.bus.emit;
     const content = fleet.outgoing.content.bind(fleet.outgoing);
     fleet.outgoing.content = ((deviceId, kind, body) => {
