@@ -170,7 +170,8 @@ goes. Actual arrivals come from the traces themselves; score = mean of the bucke
           : {}),
       });
       if (out) await new Promise<void>((resolve, reject) => out!.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      if (o.json) {
+      // `eta` itself has --json: commander gives it the flag when it follows `eval`, so ask both.
+      if (o.json || eta.opts().json) {
         return ctx.out(
           JSON.stringify({
             score: result.score,
