@@ -28,7 +28,7 @@ test('eta eval --json --predictions-out: a score above 0.85 and above the schedu
   assert.ok(s.buckets.every((b) => b.samples > 1000), 'every bucket well filled');
   assert.ok(s.score >= 0.85, `score ${s.score}`);
   assert.ok(s.score > s.baselines.delay && s.baselines.delay > s.baselines.schedule, JSON.stringify(s.baselines));
-  assert.ok(s.mae['0-3'] > 0 && s.mae['0-3'] < s.mae['10-15']);
+  assert.ok(s.mae['0-3']! > 0 && s.mae['0-3']! < s.mae['10-15']!);
 
   const rows = parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(Object.keys(rows[0]!), ['sample_time', 'vehicle_id', 'trip_id', 'stop_id', 'stop_sequence', 'predicted_time']);
