@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { HISTORY_MIGRATIONS, TravelHistory } from '../../fleet/engines/eta/history.js';
 import { EtaModel, passengerSafeShiftMs, type StopEvent } from '../../fleet/engines/eta/model.js';
 import { LAT, T0, lineFeed, lonOf } from '../fixtures/eta-line.js';
+import { boardEntries, scheduledDepartures } from '../../fleet/engines/eta/boards.js';
 
 const feedOf = (extra: Record<string, string> = {}): GtfsFeed => lineFeed(extra).feed;
 
@@ -238,6 +239,59 @@ test('a detour: off the path for over 2 min, no predictions; back on it, matched
   t = drive(model, 'bus-1', t, 900, 1100, 5);
   assert.is(model.view('bus-1', t)!.runKey, 'T1@2026-11-30');
   assert.ok(model.predict('bus-1', t).length > 0);
+});
+
+test('a bus running across both DST changes of 2026 keeps its timetable: eight minutes either night, not an hour more or less', () => {
+  // GTFS times count from noon − 12 h. On 29 March that is 23:00 CET the day before, so 02:55:00–03:03:00
+  // is 01:55 CET → 03:03 CEST; on 25 October it is 01:00 CEST, so 01:55:00–02:03:00 is 02:55 CEST → 02:03 CET.
+  // Either way eight minutes of driving from 00:55 UTC, across the change at 01:00 UTC.
+  const trip = (id: string, h: number) =>
+    [0, 2, 4, 6, 8].map((m, i) => {
+      const t = `0${h + (55 + m >= 60 ? 1 : 0)}:${String((55 + m) % 60).padStart(2, '0')}:00`;
+      return `${id},${t},${t},S${i + 1},${i + 1}`;
+    });
+  const feed = feedOf({
+    'trips.txt': 'route_id,service_id,trip_id,trip_headsign,direction_id,block_id\nR,W,T8,Stop 5,0,B8\nR,W,T9,Stop 5,0,B9\n',
+    'stop_times.txt': ['trip_id,arrival_time,departure_time,stop_id,stop_sequence', ...trip('T8', 1), ...trip('T9', 2)].join('\n') + '\n',
+  });
+  for (const [date, runKey, wall] of [
+    ['2026-03-29', 'T9@2026-03-29', '2026-03-29T03:03:00+02:00'],
+    ['2026-10-25', 'T8@2026-10-25', '2026-10-25T02:03:00+01:00'],
+  ] as const) {
+    const model = new EtaModel(feed, new TravelHistory(null));
+    const arrivals: number[] = [];
+    model.onStop = (e) => void (e.kind === 'arrival' && arrivals.push(e.time));
+    // 500 m per 2 min, as the timetable says.
+    const speed = 500 / 120;
+    let t = drive(model, 'bus-n', Date.parse(`${date}T00:55:00Z`), 0, 1000, speed);
+    const mid = model.view('bus-n', t)!;
+    assert.is(mid.runKey, runKey, date);
+    assert.ok(Math.abs(mid.delay!) <= 10, `${date}: on time mid-way, not an hour out (${mid.delay} s)`);
+    const s5 = model.predict('bus-n', t).find((p) => p.stopId === 'S5')!;
+    assert.is(s5.scheduledArrival, Date.parse(wall), `${date}: S5 at ${wall} by the wall clock`);
+    assert.ok(Math.abs(s5.expectedArrival - Date.parse(wall)) <= 30_000, `${date}: expected ${new Date(s5.expectedArrival).toISOString()}`);
+    t = drive(model, 'bus-n', t, 1000 + speed * 5, 2000, speed);
+    assert.ok(Math.abs(arrivals.at(-1)! - Date.parse(wall)) <= 30_000, `${date}: reached S5 at ${new Date(arrivals.at(-1)!).toISOString()}`);
+  }
+});
+
+test('a frequency-based trip: the bus is matched to the run that started nearest its time, and a board files its prediction under that run', () => {
+  const load = lineFeed({
+    'trips.txt': 'route_id,service_id,trip_id,trip_headsign,direction_id,block_id\nR,W,F1,Stop 5,0,\n',
+    'stop_times.txt': 'trip_id,arrival_time,departure_time,stop_id,stop_sequence\n' + [1, 2, 3, 4, 5].map((i) => `F1,09:0${(i - 1) * 2}:00,09:0${(i - 1) * 2}:00,S${i},${i}`).join('\n') + '\n',
+    'frequencies.txt': 'trip_id,start_time,end_time,headway_secs,exact_times\nF1,09:00:00,10:00:00,600,1\n',
+  });
+  const model = new EtaModel(load.feed, new TravelHistory(null));
+  const start = Date.parse('2026-11-30T09:21:00+01:00');
+  const t = drive(model, 'bus-f', start, 0, 700, 500 / 120);
+  assert.is(model.view('bus-f', t)!.runKey, 'F1@2026-11-30+09:20:00');
+  const p = model.predict('bus-f', t);
+  const byRun = new Map([[p[0]!.runKey, new Map(p.map((x) => [x.stopSequence, x]))]]);
+  const entries = boardEntries({ scheduled: scheduledDepartures(load.feed, 'S3', t - 30 * 60_000, t + 120 * 60_000), now: t, predictions: byRun });
+  const s3 = entries.find((e) => e.runKey === 'F1@2026-11-30+09:20:00')!;
+  assert.ok(s3.realtime, 'the 09:24 departure from Stop 3 is the bus');
+  assert.is(s3.scheduled, Date.parse('2026-11-30T09:24:00+01:00'));
+  assert.ok(entries.filter((e) => !e.realtime).every((e) => e.scheduled > s3.scheduled), 'the later runs stay scheduled');
 });
 
 test('what is learned survives a restart: written in one transaction per flush, read back by site', () => {
