@@ -46,6 +46,7 @@ export function loadAgentConfig(file: string): AgentConfig {
   config.dataDir = path.resolve(dir, config.dataDir);
   if (config.mqtt.caFile) config.mqtt.caFile = path.resolve(dir, config.mqtt.caFile);
   if (config.hardware.gnss?.kind === 'replay') config.hardware.gnss.file = path.resolve(dir, config.hardware.gnss.file);
+  if (config.hardware.doors?.kind === 'simulated' && config.hardware.doors.visits) config.hardware.doors.visits = path.resolve(dir, config.hardware.doors.visits);
   const caProblem = config.mqtt.caFile ? unreadableFile(config.mqtt.caFile) : null;
   if (caProblem) throw new ConfigError(file, `invalid config mqtt.caFile: ${caProblem}`);
   const dirProblem = unwritableDirectory(config.dataDir);

@@ -22,7 +22,7 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
         ? createDoorCounter({ kind: 'gpio', doors: d.doors, brokenWhen: d.brokenWhen, ...counting })
         : d.kind === 'firmata'
           ? createDoorCounter({ kind: 'firmata', path: d.path, baud: d.baud, doors: d.doors, brokenWhen: d.brokenWhen, pullUp: d.pullUp, ...counting })
-          : createDoorCounter({ kind: 'simulated', doors: d.doors, ...counting });
+          : createDoorCounter({ kind: 'simulated', doors: d.doors, ...(d.visits !== undefined ? { visits: d.visits } : {}), ...counting });
   }
   const g = config.gnss;
   if (g) {

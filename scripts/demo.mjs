@@ -7,21 +7,24 @@
 // The buses drive blocks of today's Lokal'c timetable (scripts/lokalc/: an illustrative feed the
 // fleet loads as TABLA_GTFS, site velenje) from where those blocks are now: each one's GNSS log is
 // written ahead, with the wall clock's times (scripts/lokalc/buses.mjs), and its agent plays it
-// through the real NMEA decoder, outbox and MQTT; the fleet matches the buses to their trips and
-// serves GTFS-Realtime and the stop displays' boards.
+// through the real NMEA decoder, outbox and MQTT; beside it, the riders who get off and on at each
+// stop it stands at (scripts/lokalc/riders.mjs), which its simulated doors walk through their beams
+// for the real counter and apc module. The fleet matches the buses to their trips, serves
+// GTFS-Realtime and the stop displays' boards, and sums the ridership.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildLokalcGtfs, zipFeed } from './lokalc/build-gtfs.mjs';
 import { blocksForBuses, describeBus, inService, writeGnssLog } from './lokalc/buses.mjs';
+import { VISIT_QUIET_S, writeVisitLog } from './lokalc/riders.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.TABLA_DATA_DIR ?? path.join(root, '.tabla'));
 const httpPort = process.env.TABLA_HTTP_PORT ?? '8080';
 const mqttPort = process.env.TABLA_MQTT_PORT ?? '1883';
 const SITE = 'velenje';
-/** Each bus's GNSS log covers this much time ahead; it is written again (and the agent restarted) every RENEW_MS. */
+/** Each bus's GNSS log and visit timeline cover this much time ahead; they are written again (and the agent restarted) every RENEW_MS. */
 const GNSS_LOG_S = 4 * 3600;
 const RENEW_MS = 3 * 3600_000;
 
@@ -88,14 +91,15 @@ async function waitForFleet(child) {
   throw new Error('tabla-fleet did not become healthy within 20 s');
 }
 
-/** The parser and the receiver's talker are TypeScript: tsx (a dev dependency, like tsup) loads them. */
+/** The parser, the receiver's talker and the doors' passenger walk are TypeScript: tsx (a dev dependency, like tsup) loads them. */
 async function loadTypeScript() {
   const { tsImport } = await import('tsx/esm/api');
-  const [{ parseGtfsZip }, { epochSentences }] = await Promise.all([
+  const [{ parseGtfsZip }, { epochSentences }, { visitWalkMs }] = await Promise.all([
     tsImport('../protocols/index.ts', import.meta.url),
     tsImport('../hardware/gnss/talker.ts', import.meta.url),
+    tsImport('../hardware/door/timeline.ts', import.meta.url),
   ]);
-  return { parseGtfsZip, epochSentences };
+  return { parseGtfsZip, epochSentences, visitWalkMs };
 }
 
 function api(local) {
@@ -141,8 +145,12 @@ async function provisionTown(local, call) {
       config.hardware = {
         // the log buses.mjs writes, each fix played when the wall clock reaches its time
         gnss: { kind: 'replay', file: 'gnss.nmea', rate: 'clock', loop: false },
-        doors: { kind: 'simulated', doors: [1, 2] },
+        // the riders riders.mjs writes, each stop's walked through the beams when the bus stands there
+        doors: { kind: 'simulated', doors: [1, 2], visits: 'visits.jsonl' },
       };
+      // a stop visit ends when the doors have been quiet this long: one apc record per stop
+      const modules = config.settings?.modules ?? {};
+      config.settings = { ...config.settings, modules: { ...modules, apc: { ...modules.apc, visitQuietS: VISIT_QUIET_S } } };
     }
     writeAtomic(file, JSON.stringify(config, null, 2) + '\n', 0o600);
     configs.push({ ...d, dir, file, log: path.join(dir, 'agent.log') });
@@ -151,16 +159,19 @@ async function provisionTown(local, call) {
 }
 
 /**
- * Gives each bus a block of today's timetable, writes its receiver's log from now on, and tells
- * the fleet (as a dispatcher would) which block each bus runs, or that it is out of service.
+ * Gives each bus a block of today's timetable, writes its receiver's log and its doors' visit
+ * timeline from now on, and tells the fleet (as a dispatcher would) which block each bus runs, or
+ * that it is out of service.
  */
-async function planBuses(feed, talk, buses, call) {
+async function planBuses(feed, { talk, walkMs }, buses, call) {
   const now = new Date();
   const blocks = blocksForBuses(feed, now, buses.length);
   const plans = [];
   for (const [i, bus] of buses.entries()) {
     const blockId = blocks[i];
-    writeGnssLog({ file: path.join(bus.dir, 'gnss.nmea'), feed, blockId, fromMs: now.getTime(), seconds: GNSS_LOG_S, talk });
+    const ahead = { feed, blockId, fromMs: now.getTime(), seconds: GNSS_LOG_S };
+    writeGnssLog({ file: path.join(bus.dir, 'gnss.nmea'), ...ahead, talk });
+    writeVisitLog({ file: path.join(bus.dir, 'visits.jsonl'), ...ahead, walkMs, capacity: Number(bus.labels.capacity) });
     const res = await call('PUT', `/api/vehicles/${bus.id}/assignment`, { target: blockId ?? 'none' });
     if (res.status !== 200) throw new Error(`assigning ${bus.id} to ${blockId ?? 'none'}: ${res.body.error}`);
     // in service now and a minute and a half on: what the fleet will have matched within a minute
@@ -245,24 +256,25 @@ try {
   const call = api(local);
   const town = await provisionTown(local, call);
   for (const d of town) if (d.role !== 'bus') startAgent(d);
-  const { parseGtfsZip, epochSentences } = await typescript;
+  const { parseGtfsZip, epochSentences, visitWalkMs } = await typescript;
   const feed = parseGtfsZip(zipped).feed;
   const buses = town.filter((d) => d.role === 'bus');
-  const plans = await planBuses(feed, epochSentences, buses, call);
+  const ahead = { talk: epochSentences, walkMs: visitWalkMs };
+  const plans = await planBuses(feed, ahead, buses, call);
   for (const d of buses) startAgent(d);
 
   // Before the logs run out: new logs from where the blocks are then, and the bus agents restarted to read them.
   const renew = async () => {
     try {
-      await planBuses(feed, epochSentences, buses, call);
+      await planBuses(feed, ahead, buses, call);
       for (const d of buses) {
         if (stopping) return;
         await stopAgent(agents.get(d.id));
         if (!stopping) startAgent(d);
       }
-      console.log(`${new Date().toISOString()} the buses' GNSS logs are renewed for the next ${GNSS_LOG_S / 3600} h`);
+      console.log(`${new Date().toISOString()} the buses' GNSS logs and riders are renewed for the next ${GNSS_LOG_S / 3600} h`);
     } catch (err) {
-      console.error(`renewing the buses' GNSS logs failed: ${err.message}`);
+      console.error(`renewing the buses' GNSS logs and riders failed: ${err.message}`);
     }
     if (!stopping) renewTimer = setTimeout(renew, RENEW_MS);
   };
@@ -288,6 +300,7 @@ ${busLines(plans).join('\n')}
 
   CLI        ${cli} vehicles          where each bus is on the timetable
              ${cli} eta ap            the bus station's next departures
+             ${cli} ridership         boardings and alightings per stop and hour, load profiles
              ${cli} devices
              ${cli} cmd bus-lokalc-1 ping --wait
   agent logs ${path.join(rel, 'agents', '<id>', 'agent.log')}

@@ -37,7 +37,18 @@ export const DoorsHardware = z.discriminatedUnion('kind', [
       ...counting,
     })
     .strict(),
-  z.object({ kind: z.literal('simulated'), doors: z.array(door).min(1).max(8).default([1, 2]), ...counting }).strict(),
+  z
+    .object({
+      kind: z.literal('simulated'),
+      doors: z.array(door).min(1).max(8).default([1, 2]),
+      visits: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('a visit timeline to play by the wall clock, relative to the config file: JSON lines of {"at", "door", "boardings", "alightings"} (hardware/door/timeline.ts)'),
+      ...counting,
+    })
+    .strict(),
 ]);
 export type DoorsHardware = z.infer<typeof DoorsHardware>;
 

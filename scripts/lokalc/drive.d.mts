@@ -29,6 +29,26 @@ export interface BusOnBlock {
   dwelling: boolean;
 }
 
+/** A trip at one of its stops: whose riders get off or on at a stand. */
+export interface StandTrip {
+  tripId: string;
+  routeId: string;
+  stopSequence: number;
+}
+
+/** The bus standing at a stop with its doors open, from arriving to leaving (ms). */
+export interface BusStand {
+  stopId: string;
+  /** null: standing there since before the block's first trip */
+  arriveMs: number | null;
+  /** null: done for the day, after the block's last trip */
+  departMs: number | null;
+  /** the trip whose riders may get off here (null: none, the stop is pick-up only or no trip ends here) */
+  alight: StandTrip | null;
+  /** the trip riders get on here (null: none, drop-off only or no trip starts here) */
+  board: StandTrip | null;
+}
+
 export interface BlockOnDate {
   blockId: string;
   routeIds: string[];
@@ -43,3 +63,4 @@ export function blockTrips(feed: GtfsFeed, blockId: string, date: string): GtfsT
 export function blocksOn(feed: GtfsFeed, date: string): BlockOnDate[];
 export function demoBlocks(feed: GtfsFeed, at: Date, routeIds?: readonly string[]): { routeId: string; blockId: string | null }[];
 export function busOnBlock(feed: GtfsFeed, blockId: string, at: Date, options?: { seed?: number }): BusOnBlock | null;
+export function blockStands(feed: GtfsFeed, blockId: string, date: string, options?: { seed?: number }): BusStand[];

@@ -20,8 +20,10 @@
  * buses.mjs gives each of its three buses a block of today's service (in service now first, then
  * the next to start; a bus left without one, on a Sunday, stays at the bus station out of
  * service) and samples `busOnBlock` once a second for the next hours into an NMEA log with the wall
- * clock's times, which the bus's agent plays at `rate: 'clock'` (hardware/gnss/replay.ts). The
- * clock is never shifted: at night no block runs, and the demo says so.
+ * clock's times, which the bus's agent plays at `rate: 'clock'` (hardware/gnss/replay.ts); and
+ * riders.mjs puts riders on and off at each of its `blockStands`, a visit timeline its simulated
+ * doors play (hardware/door/timeline.ts). The clock is never shifted: at night no block runs, and
+ * the demo says so.
  */
 
 const EARTH_RADIUS_M = 6_371_008.8; // as protocols/geo.ts
@@ -359,6 +361,43 @@ export function busOnBlock(feed, blockId, at, options = {}) {
   }
   const last = trips.length - 1;
   return standing(last, trips[last].trip.stopTimes.length - 1, 'after-service');
+}
+
+/**
+ * Where the bus on `blockId` stands on a service date (YYYY-MM-DD) with its doors open, in the
+ * order it stands there, as busOnBlock drives it: each stop of each trip between arriving and
+ * leaving, and at a terminus from the end of one trip to the start of the next (one stand when the
+ * next trip starts where the last one ended). A stand says whose riders may get off there (the trip
+ * it ends or passes, unless the stop is pick-up only) and onto which trip riders get on (unless
+ * drop-off only). Times in ms; `arriveMs` null before the block's first trip (standing since
+ * before service), `departMs` null after its last.
+ */
+export function blockStands(feed, blockId, date, options = {}) {
+  const day = drivenDay(feed, blockId, date, options.seed ?? 1);
+  const ms = (s) => Math.round(day.start + s * 1000);
+  const ref = (trip, k) => ({ tripId: trip.id, routeId: trip.routeId, stopSequence: trip.stopTimes[k].stopSequence });
+  const off = (trip, k) => (trip.stopTimes[k].dropOffType === 1 ? null : ref(trip, k));
+  const on = (trip, k) => (trip.stopTimes[k].pickupType === 1 ? null : ref(trip, k));
+  const stands = [];
+  day.trips.forEach(({ trip, arr, dep }, i) => {
+    const st = trip.stopTimes;
+    const n = st.length;
+    const before = day.trips[i - 1];
+    if (!before) stands.push({ stopId: st[0].stopId, arriveMs: null, departMs: ms(dep[0]), alight: null, board: on(trip, 0) });
+    else {
+      const last = before.trip.stopTimes.length - 1;
+      const endStop = before.trip.stopTimes[last].stopId;
+      const arrived = ms(before.arr[last]);
+      if (endStop === st[0].stopId) stands.push({ stopId: endStop, arriveMs: arrived, departMs: ms(dep[0]), alight: off(before.trip, last), board: on(trip, 0) });
+      else {
+        stands.push({ stopId: endStop, arriveMs: arrived, departMs: arrived, alight: off(before.trip, last), board: null });
+        stands.push({ stopId: st[0].stopId, arriveMs: arrived, departMs: ms(dep[0]), alight: null, board: on(trip, 0) });
+      }
+    }
+    for (let k = 1; k < n - 1; k++) stands.push({ stopId: st[k].stopId, arriveMs: ms(arr[k]), departMs: ms(dep[k]), alight: off(trip, k), board: on(trip, k) });
+    if (i === day.trips.length - 1) stands.push({ stopId: st[n - 1].stopId, arriveMs: ms(arr[n - 1]), departMs: null, alight: off(trip, n - 1), board: null });
+  });
+  return stands;
 }
 
 function lastCourse({ geometry }) {

@@ -6,7 +6,6 @@
  *
  * Skipped, with the reason printed, where socat is not installed (`apt-get install socat`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,63 +16,31 @@ import { gnssContract, hostileNmea, type GnssSetup, type GnssUnderTest } from '.
 import type { SerialPortLike } from '../../hardware/gnss/serial.js';
 import { decodeNmea } from '../../protocols/index.js';
 import { tmpDir, waitFor } from '../helpers.js';
+import { PtyPair } from './pty.js';
 
 const GPSD = path.resolve(import.meta.dirname, '../../../shared/data/nmea/gpsd');
 
 /**
- * Two ptys joined by socat: the driver opens `receiver`, the test writes to `line` as a GNSS
- * receiver would. Both are symlinks socat makes (`link=`) to the /dev/pts paths it prints, so the
- * path stays the same when socat is killed (the cable pulled) and started again (put back).
+ * Two ptys joined by socat (pty.ts): the driver opens `receiver`, the test writes to `line` as a
+ * GNSS receiver would; the paths stay the same when socat is killed (the cable pulled) and started
+ * again (put back).
  */
-class PtyPair {
-  readonly receiver: string;
-  readonly line: string;
-  /** The /dev/pts devices of the running socat, as it printed them on stderr. */
-  pts: string[] = [];
-  #socat: ChildProcess | null = null;
-
+class GnssPtyPair extends PtyPair {
   constructor(dir: string) {
-    this.receiver = path.join(dir, 'gnss-receiver');
-    this.line = path.join(dir, 'gnss-line');
+    super(path.join(dir, 'gnss-receiver'), path.join(dir, 'gnss-line'));
   }
 
-  static available(): boolean {
-    return !spawnSync('socat', ['-V'], { stdio: 'ignore' }).error;
+  get receiver(): string {
+    return this.a;
   }
 
-  async up(): Promise<void> {
-    for (const link of [this.receiver, this.line]) fs.rmSync(link, { force: true });
-    const socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.receiver}`, `pty,raw,echo=0,link=${this.line}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.#socat = socat;
-    let stderr = '';
-    this.pts = await new Promise<string[]>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`socat did not start: ${stderr}`)), 5000);
-      socat.once('error', reject);
-      socat.once('exit', (code) => reject(new Error(`socat exited with ${code}: ${stderr}`)));
-      socat.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const pts = [...stderr.matchAll(/PTY is (\/dev\/pts\/\d+)/g)].map((m) => m[1]!);
-        if (pts.length === 2 && /starting data transfer loop/.test(stderr)) {
-          clearTimeout(timer);
-          socat.removeAllListeners('exit');
-          socat.removeAllListeners('error');
-          resolve(pts);
-        }
-      });
-    });
+  get line(): string {
+    return this.b;
+  }
+
+  override async up(): Promise<void> {
+    await super.up();
     assert.is(fs.realpathSync(this.receiver), this.pts[0]);
-  }
-
-  /** The cable pulled: socat killed outright, its ptys gone with it, the paths no longer there. */
-  async down(): Promise<void> {
-    const socat = this.#socat;
-    this.#socat = null;
-    if (socat && socat.exitCode === null && socat.signalCode === null) {
-      const exited = new Promise((resolve) => socat.once('exit', resolve));
-      socat.kill('SIGKILL');
-      await exited;
-    }
-    for (const link of [this.receiver, this.line]) fs.rmSync(link, { force: true });
   }
 
   /** Writes `data` to the line end in chunks of 1–`maxChunk` bytes, a pause between them so each is its own read. */
@@ -109,7 +76,7 @@ if (!PtyPair.available()) {
   const log = (name: string) => fs.readFileSync(path.join(GPSD, name));
 
   const overPty = async (setup: GnssSetup): Promise<GnssUnderTest> => {
-    const pair = new PtyPair(setup.root);
+    const pair = new GnssPtyPair(setup.root);
     await pair.up();
     const clean = Buffer.from(log('bu353s4.log').toString('latin1').split('\n').filter((l) => !l.startsWith('#')).join('\n'), 'latin1');
     const bytes = setup.hostile ? hostileNmea(clean.toString('latin1'), log('bu303-moving.log')) : clean;
@@ -131,7 +98,7 @@ if (!PtyPair.available()) {
 
   e2e('the fixes are the decoder\'s; a cable pulled mid-sentence drops that sentence; the port comes back and fixes go on', async () => {
     const dir = tmpDir('tabla-gnss-pty-');
-    const pair = new PtyPair(dir);
+    const pair = new GnssPtyPair(dir);
     const driver = createGnss({ kind: 'serial', path: pair.receiver });
     const fixes: GnssFix[] = [];
     driver.onFix((f) => fixes.push(f));
@@ -202,7 +169,7 @@ if (!PtyPair.available()) {
 
   e2e('a port that is not there yet: start() resolves, the driver retries, and connects when it appears', async () => {
     const dir = tmpDir('tabla-gnss-pty-');
-    const pair = new PtyPair(dir);
+    const pair = new GnssPtyPair(dir);
     const driver = createGnss({ kind: 'serial', path: pair.receiver, reconnectMinMs: 100, reconnectMaxMs: 400 });
     try {
       await driver.start();
