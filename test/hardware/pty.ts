@@ -1,5 +1,5 @@
 /**
- * Two pseudo-terminals joined by socat, as the GNSS serial test makes them (gnss-serial.test.ts):
+ * Two pseudo-terminals joined by socat, for the serial tests (GNSS, Firmata doors):
  * `socat -d -d pty,raw,echo=0,link=A pty,raw,echo=0,link=B`, the /dev/pts paths read from what it
  * prints on stderr. `a` and `b` are the symlinks socat makes to them, so the paths stay the same
  * when socat is killed (the cable pulled) and started again (put back).
