@@ -13,7 +13,7 @@
  * satellites in use and HDOP drift too. Seeded: the same block, start and seed give the same log.
  */
 import fs from 'node:fs';
-import { blocksOn, busOnBlock, localDate, serviceDayStart } from './drive.mjs';
+import { blocksOn, busOnBlock, generator, localDate, serviceDayStart } from './drive.mjs';
 
 /** Where a bus with no block today stands: a bay beside the bus station, off its stop. */
 export const BUS_STATION_BAY = { lat: 46.35912, lon: 15.11012, courseDeg: 250 };
@@ -45,18 +45,6 @@ export function inService(feed, blockId, at) {
   return !!bus && IN_SERVICE.has(bus.status);
 }
 
-/** mulberry32 from a string: the same text, the same numbers. */
-function generator(text) {
-  let a = 2166136261;
-  for (let i = 0; i < text.length; i++) a = Math.imul(a ^ text.charCodeAt(i), 16777619);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Writes the receiver's log of the bus on `blockId` (null: standing at the bus station's bay)

@@ -64,3 +64,6 @@ export function blocksOn(feed: GtfsFeed, date: string): BlockOnDate[];
 export function demoBlocks(feed: GtfsFeed, at: Date, routeIds?: readonly string[]): { routeId: string; blockId: string | null }[];
 export function busOnBlock(feed: GtfsFeed, blockId: string, at: Date, options?: { seed?: number }): BusOnBlock | null;
 export function blockStands(feed: GtfsFeed, blockId: string, date: string, options?: { seed?: number }): BusStand[];
+
+/** A small seeded generator (mulberry32), seeded from a string: the same text, the same numbers. */
+export function generator(text: string): () => number;

@@ -200,8 +200,8 @@ function pointAt(points, d) {
 
 // ── the day as driven ───────────────────────────────────────────────────────────────────────────
 
-/** A small seeded generator (mulberry32), seeded from a string. */
-function generator(text) {
+/** A small seeded generator (mulberry32), seeded from a string: the same text, the same numbers. */
+export function generator(text) {
   let a = 2166136261;
   for (let i = 0; i < text.length; i++) a = Math.imul(a ^ text.charCodeAt(i), 16777619);
   return () => {

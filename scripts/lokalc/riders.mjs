@@ -29,7 +29,7 @@
  * The load starts at 0 when the timeline starts, as the agent's count does when it starts.
  */
 import fs from 'node:fs';
-import { blockStands, localDate } from './drive.mjs';
+import { blockStands, generator, localDate } from './drive.mjs';
 
 /** The demo's apc `visitQuietS`: a stop visit ends after this long without a crossing (s). */
 export const VISIT_QUIET_S = 15;
@@ -55,18 +55,6 @@ const DAY_MS = 86_400_000;
 /** How busy the hour is (local hour 0–23): the weekday's two peaks. */
 const WEEKDAY_HOURS = [0.3, 0.3, 0.3, 0.3, 0.3, 0.7, 1.8, 1.8, 1.1, 0.9, 0.9, 0.9, 1.1, 1.7, 1.7, 1.7, 1.2, 1.2, 0.9, 0.6, 0.6, 0.4, 0.4, 0.3];
 
-/** mulberry32 from a string: the same text, the same numbers. */
-function generator(text) {
-  let a = 2166136261;
-  for (let i = 0; i < text.length; i++) a = Math.imul(a ^ text.charCodeAt(i), 16777619);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function poisson(mean, random) {
   const limit = Math.exp(-mean);
