@@ -31,6 +31,8 @@ export class TripPath {
   readonly #lat0: number;
   readonly #lon0: number;
   readonly #kx: number;
+  /** the bounding box in the local projection: minX, minY, maxX, maxY */
+  readonly #box: [number, number, number, number];
   /** each stop time's place along the path, metres (non-decreasing) */
   readonly stopDist: Float64Array;
   readonly length: number;
@@ -52,6 +54,13 @@ export class TripPath {
       if (i > 0) this.cum[i] = this.cum[i - 1]! + Math.hypot(x - this.#x[i - 1]!, y - this.#y[i - 1]!);
     }
     this.length = this.cum[n - 1] ?? 0;
+    this.#box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (let i = 0; i < n; i++) {
+      this.#box[0] = Math.min(this.#box[0], this.#x[i]!);
+      this.#box[1] = Math.min(this.#box[1], this.#y[i]!);
+      this.#box[2] = Math.max(this.#box[2], this.#x[i]!);
+      this.#box[3] = Math.max(this.#box[3], this.#y[i]!);
+    }
     this.stopDist = new Float64Array(stops.length);
     let from = 0;
     for (let i = 0; i < stops.length; i++) {
@@ -125,6 +134,8 @@ export class TripPath {
    */
   near(lat: number, lon: number, maxOff: number): Projection[] {
     const [px, py] = this.xy(lat, lon);
+    // Most paths of a big feed are nowhere near: one look at the box first.
+    if (px < this.#box[0] - maxOff || px > this.#box[2] + maxOff || py < this.#box[1] - maxOff || py > this.#box[3] + maxOff) return [];
     const n = this.cum.length;
     const out: Projection[] = [];
     let run: Projection | null = null;
@@ -163,18 +174,27 @@ function lowerSegment(cum: Float64Array, d: number): number {
 }
 
 const cache = new WeakMap<GtfsFeed, Map<string, TripPath | null>>();
+const byTrip = new WeakMap<GtfsTrip, TripPath | null>();
 
 /** The trip's path, or null when neither its shape nor its stops give two points. Cached per feed. */
 export function tripPath(feed: GtfsFeed, trip: GtfsTrip): TripPath | null {
+  // Per trip first (matching asks for every candidate's path on a fix), then per pattern: trips
+  // that share a shape and stops share one path.
+  const known = byTrip.get(trip);
+  if (known !== undefined) return known;
   let byKey = cache.get(feed);
   if (!byKey) cache.set(feed, (byKey = new Map()));
   const key = `${trip.shapeId ?? ''}|${trip.stopTimes.map((s) => s.stopId).join(',')}`;
-  if (byKey.has(key)) return byKey.get(key)!;
+  if (byKey.has(key)) {
+    byTrip.set(trip, byKey.get(key)!);
+    return byKey.get(key)!;
+  }
   const stops: { lat: number; lon: number }[] = [];
   for (const st of trip.stopTimes) {
     const s = feed.stops.get(st.stopId);
     if (s?.lat === undefined || s.lon === undefined) {
       byKey.set(key, null);
+      byTrip.set(trip, null);
       return null;
     }
     stops.push({ lat: s.lat, lon: s.lon });
@@ -182,5 +202,6 @@ export function tripPath(feed: GtfsFeed, trip: GtfsTrip): TripPath | null {
   const shape = trip.shapeId ? feed.shapes.get(trip.shapeId) : undefined;
   const path = new TripPath(shape && shape.points.length >= 2 ? shape.points : stops, stops);
   byKey.set(key, path.length > 0 ? path : null);
+  byTrip.set(trip, byKey.get(key)!);
   return byKey.get(key)!;
 }

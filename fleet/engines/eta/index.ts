@@ -410,8 +410,9 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       const sweep = () => {
         try {
           const now = ctx.clock.now();
-          // Displays come and go (provisioned, relabelled, removed): read them again each sweep.
-          displays = null;
+          // Displays come and go (provisioned, relabelled, removed): read them again every few
+          // sweeps (and at each device's birth); a registry read of every device is not free.
+          if (sweeps++ % DISPLAY_REREAD_SWEEPS === 0) displays = null;
           const counts: Record<string, number> = {};
           for (const [id, siteName] of vehicleSite) {
             const site = sites.get(siteName);
@@ -424,18 +425,30 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
           m.reset('tabla_eta_vehicles');
           for (const [status, n] of Object.entries(counts)) m.set('tabla_eta_vehicles', { status }, n);
           for (const site of sites.values()) m.set('tabla_eta_history_buckets', { site: site.name }, site.model.history.size);
+          if (sweepQueue.length) return; // the last sweep's boards are still being looked at
           const seen = new Set<string>();
           for (const list of displaysByStop().values()) {
             for (const d of list) {
               if (seen.has(d.id)) continue;
               seen.add(d.id);
-              sendBoard(d, now);
+              sweepQueue.push(d);
             }
           }
+          sweepSlice();
         } catch (err) {
           ctx.log.error('board sweep failed', { error: (err as Error).message, stack: (err as Error).stack });
         }
       };
+      /** A town's boards in slices, one per turn of the event loop: ingest goes on between them. */
+      const sweepSlice = () => {
+        const now = ctx.clock.now();
+        for (const d of sweepQueue.splice(0, SWEEP_SLICE)) sendBoard(d, now);
+        if (sweepQueue.length) setImmediate(sweepSlice);
+      };
+      const sweepQueue: Display[] = [];
+      let sweeps = 0;
+      const DISPLAY_REREAD_SWEEPS = 4;
+      const SWEEP_SLICE = 64;
       timer = setInterval(sweep, options.boardIntervalMs ?? 15_000);
       timer.unref();
 

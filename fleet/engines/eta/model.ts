@@ -99,6 +99,8 @@ export const MATCH = {
   stallMs: 8 * 60_000,
   /** … or off the path this long */
   offRouteMs: 2 * 60_000,
+  /** a bus nothing matched is tried again after this long (or at once with a new hint or assignment) */
+  rematchMs: 10_000,
   /** the fastest a bus moves, m/s (a farther jump along the path is refused) */
   maxSpeed: 30,
   /** a stop is reached this many metres before its place (GPS noise, a long bus) */
@@ -165,6 +167,13 @@ interface Vehicle {
   delay: number | null;
   assignment: Assignment | null;
   hint: Assignment | null;
+  /** when matching from scratch last found nothing, and under which hint */
+  unmatchedAt: number | null;
+  unmatchedHint: Assignment | null;
+}
+
+function sameAssignment(a: Assignment | null, b: Assignment | null): boolean {
+  return a === b || (!!a && !!b && a.kind === b.kind && (a.kind === 'none' || a.id === (b as { id: string }).id));
 }
 
 function angleDiff(a: number, b: number): number {
@@ -215,6 +224,8 @@ export class EtaModel {
         delay: null,
         assignment: null,
         hint: null,
+        unmatchedAt: null,
+        unmatchedHint: null,
       };
       this.#vehicles.set(id, v);
     }
@@ -233,6 +244,7 @@ export class EtaModel {
   assign(id: string, assignment: Assignment | null): void {
     const v = this.#vehicle(id);
     v.assignment = assignment;
+    v.unmatchedAt = null;
     if (assignment?.kind === 'none' || (assignment && !this.#allowed(v, v.run))) this.#setRun(v, null, 0);
   }
 
@@ -263,8 +275,17 @@ export class EtaModel {
     } else if (v.run && v.path && !v.assignment && v.hint) {
       // Off the run its hint names now: the fix first finishes the old run where it is still on it.
       this.#finishRun(v, fix, prev);
+    } else if (!v.run && v.unmatchedAt !== null && fix.time - v.unmatchedAt < MATCH.rematchMs && sameAssignment(v.unmatchedHint, v.hint)) {
+      // Matched against every run near it a moment ago, and nothing fitted: a bus deadheading to
+      // the depot sends a fix a second, and matching a big feed from scratch is the costly part.
+      return this.view(id, fix.time)!;
     }
     this.#match(v, fix);
+    if (v.run) v.unmatchedAt = null;
+    else {
+      v.unmatchedAt = fix.time;
+      v.unmatchedHint = v.hint;
+    }
     return this.view(id, fix.time)!;
   }
 

@@ -32,6 +32,8 @@ export function scheduledDeparture(run: TripRun, i: number): number {
 
 interface DayRuns {
   runs: TripRun[];
+  /** the longest run, ms: no run starting earlier than t − before − this can reach t − before */
+  longest: number;
   byBlock: Map<string, TripRun[]>;
   byKey: Map<string, TripRun>;
 }
@@ -80,7 +82,7 @@ export function runsOn(feed: GtfsFeed, date: string): DayRuns {
     if (!list) byBlock.set(r.trip.blockId, (list = []));
     list.push(r);
   }
-  const day = { runs, byBlock, byKey };
+  const day = { runs, byBlock, byKey, longest: runs.reduce((m, r) => Math.max(m, r.end - r.start), 0) };
   // Keep a few days: a long replay walks through many.
   if (byDate.size > 8) byDate.delete(byDate.keys().next().value!);
   byDate.set(date, day);
@@ -102,7 +104,19 @@ export function serviceDatesAround(feed: GtfsFeed, t: number): string[] {
 export function runsAround(feed: GtfsFeed, t: number, beforeMs: number, afterMs: number): TripRun[] {
   const out: TripRun[] = [];
   for (const date of serviceDatesAround(feed, t)) {
-    for (const r of runsOn(feed, date).runs) {
+    const day = runsOn(feed, date);
+    const runs = day.runs;
+    // Runs are sorted by start: skip, by binary search, those that ended before the window.
+    const from = t - beforeMs - day.longest;
+    let lo = 0;
+    let hi = runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (runs[mid]!.start < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < runs.length; i++) {
+      const r = runs[i]!;
       if (r.start > t + afterMs) break;
       if (r.end >= t - beforeMs) out.push(r);
     }

@@ -97,7 +97,13 @@ export function gtfsRtEngine(options: GtfsRtOptions = {}): FleetEngine {
       ctx.metrics.define('tabla_gtfs_rt_vehicles', 'gauge', 'Vehicles in the last GTFS-RT VehiclePositions feed served.');
       ctx.metrics.define('tabla_gtfs_rt_records_refused_total', 'counter', 'gps/apc records the GTFS-RT engine could not read, by stream.');
 
-      const isBus = (id: string) => ctx.devices.get(id)?.role === 'bus';
+      // Roles kept in memory (a registry read per batch of telemetry adds up); a birth reads it again.
+      const roles = new Map<string, string | null>();
+      const isBus = (id: string) => {
+        if (!roles.has(id)) roles.set(id, ctx.devices.get(id)?.role ?? null);
+        return roles.get(id) === 'bus';
+      };
+      ctx.on('device-birth', ({ deviceId }) => void roles.delete(deviceId));
 
       ctx.on('telemetry-committed', ({ deviceId, stream, records }) => {
         if (stream !== 'gps' && stream !== 'apc') return;
