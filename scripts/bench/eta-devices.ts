@@ -1,17 +1,19 @@
 /**
  * The device side of the ETA benchmark (eta.ts), in a load child (load.ts): buses whose GPS fixes
- * follow the Lokal'c blocks, probe buses that each send one fix when told, and stop displays.
+ * follow the blocks of the bench city (eta-city.ts: copies of the Lokal'c network), probe buses
+ * that each send one fix when told, and stop displays.
  *
- * A bus drives a block `offsetMs` behind the block's own bus: its fix at time t (the bench clock,
- * strictly increasing per bus) is where scripts/lokalc/drive.mjs puts the block's bus at
- * t − offsetMs, read from a track the parent sampled once a second (interpolated in between), so
- * a child computes no timetable geometry per fix.
+ * A bus drives its block `offsetMs` behind the block's timetable (0: it is the block's bus): its
+ * fix at time t (the bench clock, strictly increasing per bus) is where scripts/lokalc/drive.mjs
+ * puts the bus of the town's block at t − offsetMs, read from a track the parent sampled once a
+ * second (interpolated in between) and moved by its copy's offset (`dLat`, `dLon`), so a child
+ * computes no timetable geometry per fix and the parent sends a few tracks for a thousand buses.
  */
 import type { AgentConfig } from '../../protocols/index.js';
 import { DisplayDevice, TablaDevice, type RecordSource } from './tabla-device.js';
 import { now, within } from './util.js';
 
-/** A block's bus sampled every `stepMs` from `start` (ms epoch, bench clock). */
+/** A block's bus in the town sampled every `stepMs` from `start` (ms epoch, bench clock). */
 export interface Track {
   start: number;
   stepMs: number;
@@ -25,8 +27,12 @@ export interface Track {
 
 export interface EtaBusPlan {
   config: AgentConfig;
-  blockId: string;
+  /** the key of its track in EtaConnect.tracks */
+  track: string;
   offsetMs: number;
+  /** degrees added to the track's latitudes and longitudes: its copy of the town */
+  dLat: number;
+  dLon: number;
 }
 
 export interface EtaConnect {
@@ -52,8 +58,8 @@ export interface EtaPaced {
 
 const round = (x: number, f: number) => Math.round(x * f) / f;
 
-/** Valid GpsRecords (protocols/streams/gps.ts) along a track, `offsetMs` behind it. */
-export function fixesAlong(track: Track, offsetMs: number, clockShiftMs: number): RecordSource {
+/** Valid GpsRecords (protocols/streams/gps.ts) along a track, `offsetMs` behind it, moved by (`dLat`, `dLon`). */
+export function fixesAlong(track: Track, offsetMs: number, clockShiftMs: number, dLat = 0, dLon = 0): RecordSource {
   let last = 0;
   const n = track.lat.length;
   return () => {
@@ -65,8 +71,8 @@ export function fixesAlong(track: Track, offsetMs: number, clockShiftMs: number)
     const f = x - i;
     const fix = {
       time,
-      lat: round(track.lat[i]! + (track.lat[j]! - track.lat[i]!) * f, 1e6),
-      lon: round(track.lon[i]! + (track.lon[j]! - track.lon[i]!) * f, 1e6),
+      lat: round(dLat + track.lat[i]! + (track.lat[j]! - track.lat[i]!) * f, 1e6),
+      lon: round(dLon + track.lon[i]! + (track.lon[j]! - track.lon[i]!) * f, 1e6),
       speed: round(track.speed[i]!, 10),
       course: round(track.course[i]!, 10) % 360,
       fix: '3d',
@@ -84,9 +90,9 @@ export class EtaDevices {
 
   constructor(m: EtaConnect) {
     const device = (p: EtaBusPlan) => {
-      const track = m.tracks[p.blockId];
-      if (!track) throw new Error(`no track for block ${p.blockId}`);
-      return new TablaDevice(p.config, m.window, fixesAlong(track, p.offsetMs, m.clockShiftMs));
+      const track = m.tracks[p.track];
+      if (!track) throw new Error(`no track ${p.track}`);
+      return new TablaDevice(p.config, m.window, fixesAlong(track, p.offsetMs, m.clockShiftMs, p.dLat, p.dLon));
     };
     this.buses = m.buses.map(device);
     this.probes = m.probes.map(device);

@@ -1,8 +1,9 @@
 /**
- * The fleet side of the ETA benchmark (eta.ts): the Lokal'c timetable, a bench clock in its
- * service hours, a registry seeded with a town's worth of devices, a FleetService running the ETA
- * (and GTFS-Realtime) engines, and read-only instrumentation of its embedded broker to time each
- * fix from its arrival to the boards it changed.
+ * The fleet side of the ETA benchmark (eta.ts): a bench clock in the Lokal'c timetable's service
+ * hours, the buses of its blocks (drive.mjs), a registry seeded with a city's worth of devices, a
+ * FleetService running the ETA (and GTFS-Realtime) engines on the city's feed (eta-city.ts), and
+ * read-only instrumentation of its embedded broker to time each fix from its arrival to the boards
+ * it changed.
  *
  * Measurement only: nothing here changes what the fleet does. The embedded broker's Aedes instance
  * is private to fleet/broker.ts; it is caught as `Aedes.createBroker` returns it during
@@ -14,7 +15,7 @@
 import crypto from 'node:crypto';
 import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes';
 import type { Clock, GtfsFeed, GtfsLoad, Logger } from '../../protocols/index.js';
-import { parseGtfsZip, serviceDayStart } from '../../protocols/index.js';
+import { serviceDayStart } from '../../protocols/index.js';
 import { hashMosquitto, newSecret } from '../../fleet/credentials.js';
 import { openFleetDatabase } from '../../fleet/db.js';
 import { etaEngine, type EtaLive } from '../../fleet/engines/eta/index.js';
@@ -26,15 +27,6 @@ import type { Track } from './eta-devices.js';
 import { now } from './util.js';
 
 export const SITE = 'velenje';
-
-/** The Lokal'c feed, built in-process (deterministic) and parsed as the fleet parses an import. */
-export async function lokalcFeed(): Promise<GtfsLoad> {
-  const mod = (await import(new URL('../lokalc/build-gtfs.mjs', import.meta.url).href)) as {
-    buildLokalcGtfs(): { files: Map<string, string> };
-    zipFeed(files: Map<string, string>): Uint8Array;
-  };
-  return parseGtfsZip(mod.zipFeed(mod.buildLokalcGtfs().files));
-}
 
 /**
  * The bench clock: the wall clock moved to a weekday morning peak in Velenje (Wednesday
@@ -49,27 +41,29 @@ export function benchClock(feed: GtfsFeed): { clock: Clock; shiftMs: number; dat
   return { clock: { now: () => Date.now() + shiftMs, mono: () => now() }, shiftMs, date, startS };
 }
 
+/** The blocks in service all the way from `fromS` to `toS` (seconds of `date`'s service day). */
+export function blocksInService(feed: GtfsFeed, date: string, fromS: number, toS: number): string[] {
+  return blocksOn(feed, date)
+    .filter((b) => b.first <= fromS && b.last >= toS)
+    .map((b) => b.blockId);
+}
+
 /**
- * The blocks in service from `fromS` to `toS` (seconds of `date`'s service day), each sampled once
- * a second by scripts/lokalc/drive.mjs over that span.
+ * A block's bus from `fromS` to `toS` (seconds of `date`'s service day), sampled once a second by
+ * scripts/lokalc/drive.mjs with its `seed` (which varies the day's delays).
  */
-export function blockTracks(feed: GtfsFeed, date: string, fromS: number, toS: number): Map<string, Track> {
+export function blockTrack(feed: GtfsFeed, blockId: string, date: string, fromS: number, toS: number, seed: number): Track {
   const dayStart = serviceDayStart(date, feed.timeZone);
-  const tracks = new Map<string, Track>();
-  for (const b of blocksOn(feed, date)) {
-    if (b.first > fromS || b.last < toS) continue;
-    const t: Track = { start: dayStart + fromS * 1000, stepMs: 1000, lat: [], lon: [], course: [], speed: [] };
-    for (let s = fromS; s <= toS; s++) {
-      const p = busOnBlock(feed, b.blockId, new Date(dayStart + s * 1000));
-      if (!p) throw new Error(`drive.mjs has no position for ${b.blockId} at ${s} s`);
-      t.lat.push(p.lat);
-      t.lon.push(p.lon);
-      t.course.push(p.courseDeg);
-      t.speed.push(p.speedMps);
-    }
-    tracks.set(b.blockId, t);
+  const t: Track = { start: dayStart + fromS * 1000, stepMs: 1000, lat: [], lon: [], course: [], speed: [] };
+  for (let s = fromS; s <= toS; s++) {
+    const p = busOnBlock(feed, blockId, new Date(dayStart + s * 1000), { seed });
+    if (!p) throw new Error(`drive.mjs has no position for ${blockId} at ${s} s`);
+    t.lat.push(p.lat);
+    t.lon.push(p.lon);
+    t.course.push(p.courseDeg);
+    t.speed.push(p.speedMps);
   }
-  return tracks;
+  return t;
 }
 
 export interface SeedDevice {
@@ -115,11 +109,13 @@ export async function startEtaFleet(o: {
   dataDir: string;
   clock: Clock;
   load: GtfsLoad;
+  /** what the timetable is said to come from (logged by the engine) */
+  source: string;
   log: Logger;
   onArrival: ArrivalHook;
 }): Promise<{ fleet: FleetService; aedes: Aedes; live: EtaLive }> {
   const timetables = new Timetables();
-  timetables.set({ site: SITE, feed: o.load.feed, load: o.load, source: "lokalc (bench, scripts/lokalc/build-gtfs.mjs)", loadedAt: o.clock.now() });
+  timetables.set({ site: SITE, feed: o.load.feed, load: o.load, source: o.source, loadedAt: o.clock.now() });
   const eta = etaEngine({ timetables });
   const fleet = new FleetService({
     dataDir: o.dataDir,

@@ -7,7 +7,8 @@
  *   drain_records_per_s   backlog drained after an outage, with acks                  (target ≥ 10,000)
  *   sd_bytes_per_hour     bytes an agent writes per hour at the demo's rates
  *   nmea_sentences_per_s  NMEA sentences through the decoder, and its ratio to a raw line split
- *   eta_fixes_per_s       GPS fixes of 1,000 buses (250 with --quick) through ingest → matching → ETA → changed boards,
+ *   eta_fixes_per_s       GPS fixes of 1,000 buses (250 with --quick), each on its own block of a city of copies of the Lokal'c
+ *                           network, through ingest → matching → ETA → changed boards,
  *   eta_ingest_ratio        and their ratio to raw Aedes QoS1 with as many publishers          (target ≥ 0.6)
  *   fix_to_board_p99_ms   a fix's arrival at the fleet → the board it changed on the display's topic (target ≤ 50)
  * Human-readable lines as it goes; with --json, one JSON object on the last line.
@@ -17,7 +18,9 @@
  * Profiling: `node --cpu-prof --import tsx scripts/bench/main.ts` (children inherit the flag), or
  * TABLA_BENCH_PROFILE=<dir> for profiles of the measured ingest rounds only (ingest.ts).
  * Tuning: TABLA_BENCH_PER_DEVICE, TABLA_BENCH_REPS, TABLA_BENCH_WINDOW (ingest), TABLA_BENCH_LIMIT_MS;
- * TABLA_BENCH_ETA_VEHICLES, TABLA_BENCH_ETA_PER_VEHICLE, TABLA_BENCH_ETA_REPS, TABLA_BENCH_ETA_INTERVAL_MS (eta).
+ * TABLA_BENCH_ETA_VEHICLES, TABLA_BENCH_ETA_PER_VEHICLE, TABLA_BENCH_ETA_REPS, TABLA_BENCH_ETA_INTERVAL_MS,
+ * TABLA_BENCH_ETA_PROBES, TABLA_BENCH_ETA_PACED_MS (the latency phase's probe buses and length),
+ * TABLA_BENCH_ETA_ALL_SERVICES=1 (the city's feed with its weekend services too) (eta).
  */
 import os from 'node:os';
 import { FleetService } from '../../fleet/service.js';
@@ -195,31 +198,48 @@ async function main(): Promise<Record<string, unknown>> {
   }
 
   if (only.has('eta')) {
-    // --quick: a quarter of the town, so the section stays within ~30 s while the engine is slow.
+    // --quick: a quarter of the city (fewer buses, so fewer copies of the town), so the section stays short.
     const vehicles = Number(process.env.TABLA_BENCH_ETA_VEHICLES ?? (quick ? 250 : 1000));
     const window = 8;
     const log = countingLogger('fleet');
     say(`\n[6] ETA: GPS fixes of ${fmt(vehicles)} buses through ingest → trip matching → prediction → changed arrival boards published`);
-    say(`    fleet: ETA + GTFS-Realtime engines on the Lokal'c feed (scripts/lokalc, site velenje), clock set to a weekday 07:40 in Velenje;`);
-    say(`    devices (a child process): ${fmt(vehicles)} buses on the agent's Link driving the blocks in service (drive.mjs), spread along the routes,`);
-    say(`    one valid gps record per message (QoS1), ≤ ${window} beyond the fleet's ack; stop displays (label stop=<stop_id>) subscribed to their content.`);
+    say(`    fleet: ETA + GTFS-Realtime engines on a city of copies of the Lokal'c network (scripts/bench/eta-city.ts: as many as the buses need, 10 km apart,`);
+    say(`    own ids, site velenje), clock set to a weekday 07:40; devices (a child process): ${fmt(vehicles)} buses on the agent's Link, each driving`);
+    say(`    its own block (drive.mjs), one valid gps record per message (QoS1), ≤ ${window} beyond the fleet's ack; stop displays (label stop=<stop_id>)`);
+    say(`    at the busiest stops, 40 subscribed to their content, the others never connected (their boards are built and published all the same).`);
     const perVehicle = process.env.TABLA_BENCH_ETA_PER_VEHICLE;
     const r: EtaResult = await benchEta({
       vehicles,
-      probes: quick ? 40 : 200,
+      probes: Number(process.env.TABLA_BENCH_ETA_PROBES ?? (quick ? 40 : 200)),
       displays: 40,
+      displayCopies: 5,
+      extraDisplaysPerCopy: 4,
+      spacingM: 10_000,
+      // The bench runs on a Wednesday: the weekday service is all that runs, and the feed parses faster without the weekend's.
+      services: process.env.TABLA_BENCH_ETA_ALL_SERVICES ? null : ['delavnik'],
+      trackVariants: 8,
+      trackS: 900,
       window,
       reps: Number(process.env.TABLA_BENCH_ETA_REPS ?? (quick ? 1 : 3)),
       perVehicle: perVehicle ? Number(perVehicle) : null,
       roundS: quick ? 3 : 6,
       maxPerVehicle: 10,
       rawMessages: quick ? 10_000 : 20_000,
-      pacedMs: quick ? 4000 : 10_000,
+      pacedMs: Number(process.env.TABLA_BENCH_ETA_PACED_MS ?? (quick ? 4000 : 10_000)),
       intervalMs: Number(process.env.TABLA_BENCH_ETA_INTERVAL_MS ?? 1000),
       log,
     });
-    say(`    ${r.blocks.length} blocks in service (${r.blocks.join(', ')}), ${r.displays} displays, ${r.payloadBytes}-byte payloads; set-up ${r.setupS.toFixed(1)} s`);
+    const c = r.city;
+    say(
+      `    city: ${c.copies} copies × ${c.blocksPerCopy} blocks in service (${c.baseBlocks.join(', ')}), ${c.spacingKm} km apart; services ${c.services?.join(', ') ?? 'all'};` +
+        ` ${fmt(c.stops)} stops, ${fmt(c.trips)} trips, ${fmt(c.stopTimes)} stop times, ${(c.bytes / 1e6).toFixed(1)} MB of text (built ${c.buildS.toFixed(1)} s, parsed ${c.parseS.toFixed(1)} s)`,
+    );
+    say(
+      `    ${r.displays} displays subscribed (copies ${c.displayCopies.join(', ')}), ${fmt(r.unconnectedDisplays)} more never connected; ${r.payloadBytes}-byte payloads;` +
+        ` tracks: ${c.trackVariants} drive.mjs seeds; set-up ${r.setupS.toFixed(1)} s`,
+    );
     say(`    phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    say(`    warm-up, one fix per bus: first fixes (each bus matched from scratch) ${fmt(r.warmUp.firstFixesPerS)}/s, second fixes ${fmt(r.warmUp.secondFixesPerS)}/s (info)`);
     say(`    raw Aedes QoS1 pub/sub, ${fmt(r.vehicles)} publishers (≤ ${r.window} awaiting PUBACK) → 1 subscriber:`);
     say(`        ${fmt(r.rawMsgsPerS)} msgs/s   (samples ${r.samples.raw.map(fmt).join(', ')})`);
     say(`    Tabla broker → fleet → stored → acked → ETA engine → boards, ${r.perVehicle} fix(es) per bus, ${fmt(r.vehicles * r.perVehicle)} per round:`);
@@ -227,9 +247,9 @@ async function main(): Promise<Record<string, unknown>> {
     const e = r.engine;
     say(
       `        engine: ${(e.matchedShare * 100).toFixed(1)}% of fixes matched (${fmt(e.fixes.matched)} matched, ${fmt(e.fixes.unmatched)} unmatched, ${fmt(e.fixes.refused)} refused);` +
-        ` ${fmt(e.boardsSent)} boards sent (${e.boardsPerFix.toFixed(2)} per fix), ${fmt(e.boardsAtBroker)} routed by the broker, ${fmt(e.boardsAtDisplays)} received by displays`,
+        ` ${fmt(e.boardsSent)} boards sent (${e.boardsPerFix.toFixed(2)} per fix), ${fmt(e.boardsAtBroker)} routed by the broker, ${fmt(e.boardsAtDisplays)} received by the subscribed displays`,
     );
-    say(`        a bus's predictions reach ${e.displaysPerFix.toFixed(1)} of the ${r.displays} displays on average: the boards rebuilt for each of its fixes (info)`);
+    say(`        a bus's predictions reach ${e.displaysPerFix.toFixed(1)} of the ${fmt(r.displays + r.unconnectedDisplays)} displays on average: the boards a new prediction of it may rebuild (info)`);
     say(`    CPU per message, main process: raw ${r.cpu.rawUsPerMsg.toFixed(1)} µs (broker + subscriber), Tabla ${r.cpu.etaUsPerFix.toFixed(1)} µs (broker + fleet + engines) (info)`);
     say(`    eta_fixes_per_s = ${fmt(r.etaFixesPerS)}; eta_ingest_ratio = ${r.ratio.toFixed(3)}   ${verdict(r.ratio, TARGETS.eta_ingest_ratio)}   (median of ${r.samples.eta.length})`);
     const l = r.latency;
@@ -245,6 +265,13 @@ async function main(): Promise<Record<string, unknown>> {
           ` takes (${fmt(r.etaFixesPerS)}/s): the background was cut to about a third of its throughput, else this would time a growing queue`,
       );
     }
+    if (l.probeLoad > 1 / 3) {
+      say(
+        `        NOTE: ${fmt(l.probesPerS)} probe fixes/s, each matched from scratch (the warm-up's first fixes went at ${fmt(r.warmUp.firstFixesPerS)}/s): the probes alone` +
+          ` take about ${(l.probeLoad * 100).toFixed(0)}% of the fleet's time, so they queue behind each other (TABLA_BENCH_ETA_PROBES, TABLA_BENCH_ETA_PACED_MS)`,
+      );
+    }
+    say(`        boards in the latency phase: ${fmt(l.boards)} routed by the broker, ${fmt(l.boardsAtDisplays)} received by the subscribed displays`);
     say(`        background: ${fmt(l.backgroundFixes)} fixes, ${fmt(l.windowFull)} due while their bus had ${r.window} unacked; arrival → engine: ${pc(l.backgroundIntake)}`);
     say(
       `        probes whose fix changed a board: ${l.probesWithBoard} of ${l.probesSent}; boards they changed: ${l.probe.n}` +
