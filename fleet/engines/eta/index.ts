@@ -88,6 +88,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
   const predictions = new Map<string, Prediction[]>();
   const loads = new Map<string, { onboard: number; capacity: number; at: number }>();
   let timer: NodeJS.Timeout | null = null;
+  let firstSweep: NodeJS.Timeout | null = null;
   let stopWatching: (() => void) | null = null;
   let now = () => Date.now();
 
@@ -443,14 +444,19 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       const sweepSlice = () => {
         const now = ctx.clock.now();
         for (const d of sweepQueue.splice(0, SWEEP_SLICE)) sendBoard(d, now);
-        if (sweepQueue.length) setImmediate(sweepSlice);
+        // A little room between slices: the boards just sent go through the broker too.
+        if (sweepQueue.length) setTimeout(sweepSlice, SWEEP_PAUSE_MS).unref();
       };
       const sweepQueue: Display[] = [];
       let sweeps = 0;
       const DISPLAY_REREAD_SWEEPS = 4;
       const SWEEP_SLICE = 64;
+      const SWEEP_PAUSE_MS = 5;
       timer = setInterval(sweep, options.boardIntervalMs ?? 15_000);
       timer.unref();
+      // The first boards soon after start (a restarted fleet owes its displays a board), not a sweep later.
+      firstSweep = setTimeout(sweep, Math.min(1_000, options.boardIntervalMs ?? 15_000));
+      firstSweep.unref();
 
       // --- routes -------------------------------------------------------------------------------
       const findStop = (stopId: string, siteName: string | null): Site => {
@@ -589,6 +595,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
     },
     stop() {
       if (timer) clearInterval(timer);
+      if (firstSweep) clearTimeout(firstSweep);
       timer = null;
       stopWatching?.();
       for (const site of sites.values()) {
