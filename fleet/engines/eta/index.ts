@@ -246,9 +246,27 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       const entriesFor = (site: Site, stopId: string, now: number): BoardEntry[] =>
         boardEntries({ scheduled: scheduledAt(site, stopId, now), now, predictions: site.byRun, loadOf });
 
+      /**
+       * When a board will change with no new fix: its first departure leaves, a real-time entry
+       * grows stale, or the next timetable departure enters the window — at the latest a minute on.
+       * The sweep rebuilds only the boards whose time has come.
+       */
+      const nextChange = new Map<string, number>();
+      const changesAt = (d: Display, entries: readonly BoardEntry[], now: number): number => {
+        let at = now + 60_000;
+        for (const e of entries) {
+          at = Math.min(at, e.expected + 1);
+          if (e.realtime && e.age !== null) at = Math.min(at, now - e.age * 1000 + REALTIME_MAX_AGE_MS + 1);
+        }
+        const entering = scheduledAt(d.site, d.stopId, now).find((x) => x.scheduled > now + DEFAULT_WINDOW_MS);
+        if (entering) at = Math.min(at, entering.scheduled - DEFAULT_WINDOW_MS);
+        return at;
+      };
+
       const sendBoard = (d: Display, now: number) => {
         try {
           const entries = entriesFor(d.site, d.stopId, now);
+          nextChange.set(d.id, changesAt(d, entries, now));
           if (!boardChanged(lastSent.get(d.id), entries)) return;
           const feed = d.site.model.feed;
           const stop = feed.stops.get(d.stopId)!;
@@ -432,7 +450,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
             for (const d of list) {
               if (seen.has(d.id)) continue;
               seen.add(d.id);
-              sweepQueue.push(d);
+              if ((nextChange.get(d.id) ?? 0) <= now) sweepQueue.push(d);
             }
           }
           sweepSlice();
