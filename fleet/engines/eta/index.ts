@@ -5,16 +5,16 @@
  * From the buses' committed `gps` records it runs one EtaModel per site's feed (model.ts: matching,
  * learning, prediction — the code `tabla eta eval` scores), learning segment running times and
  * dwells into SQLite (`eta_history`). After each fix it refreshes the boards of the stop displays
- * the bus's predictions touch and, every `boardIntervalMs`, every board (time passes: departures
- * leave, predictions grow stale). A display's board (`arrival-board` content) is sent only when
- * what a passenger would see changes (boards.ts).
+ * the bus's predictions touch and, every `boardIntervalMs`, the boards whose time has come
+ * (departures leave, predictions grow stale): delivery.ts. A display's board (`arrival-board`
+ * content) is sent only when what a passenger would see changes (boards.ts).
  *
  * Which stop a display shows: its device label `stop` (a GTFS stop_id, or a station's id for all
  * its platforms). A bus's load comes from its `apc` records and its capacity label (default 60).
  *
  * Its `apc` records also go to ridership (ridership.ts): each visit put on its stop and route.
  *
- * Routes (admin token): `GET /api/stops/:stopId/arrivals` (`?site=`), `GET /api/vehicles`,
+ * Routes (routes.ts; admin token): `GET /api/stops/:stopId/arrivals` (`?site=`), `GET /api/vehicles`,
  * `GET /api/vehicles/:id`, `PUT /api/vehicles/:id/assignment` (`{"target": "<trip|block|none|auto>"}`),
  * `GET /api/ridership?from&to&route&site`.
  */
@@ -23,22 +23,12 @@ import { ApcRecord, GpsRecord } from '../../../protocols/index.js';
 import type { FleetEngine } from '../engine.js';
 import { readRecord } from '../records.js';
 import type { SiteTimetable, Timetables } from '../gtfs/timetables.js';
-import {
-  DEFAULT_WINDOW_MS,
-  LOOK_BACK_MS,
-  REALTIME_MAX_AGE_MS,
-  arrivalBoard,
-  boardEntries,
-  boardChanged,
-  scheduledDepartures,
-  type BoardEntry,
-  type Load,
-  type ScheduledDeparture,
-} from './boards.js';
+import { REALTIME_MAX_AGE_MS, type Load } from './boards.js';
 import { HISTORY_MIGRATIONS, TravelHistory } from './history.js';
 import { EtaModel, type Assignment, type Prediction, type VehicleView } from './model.js';
 import { RIDERSHIP_MIGRATIONS, Ridership, type LastStop } from './ridership.js';
 import { addEtaRoutes } from './routes.js';
+import { BoardDelivery } from './delivery.js';
 
 export interface EtaEngineOptions {
   timetables: Timetables;
@@ -165,7 +155,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
         try {
           if (timetable) build(timetable);
           else sites.delete(site);
-          displays = null;
+          boards.rereadDisplays();
         } catch (err) {
           ctx.log.error('timetable change failed', { site, error: (err as Error).message });
         }
@@ -190,35 +180,6 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
         return t ? (sites.get(t.site) ?? null) : null;
       };
 
-      // --- displays: which stop display shows which stop ----------------------------------------
-      interface Display {
-        id: string;
-        site: Site;
-        stopId: string;
-      }
-      let displays: Map<string, Display[]> | null = null;
-      const lastSent = new Map<string, BoardEntry[]>();
-      const displaysByStop = (): Map<string, Display[]> => {
-        if (displays) return displays;
-        displays = new Map();
-        for (const d of ctx.devices.list()) {
-          const stopId = d.labels.stop;
-          if (d.role !== 'stop-display' || !stopId) continue;
-          const t = options.timetables.forSite(d.site);
-          const site = t ? sites.get(t.site) : undefined;
-          if (!site || !site.model.feed.stops.has(stopId)) continue;
-          // A display of a station hears of its platforms' predictions too.
-          for (const s of [stopId, ...(site.model.feed.children.get(stopId) ?? [])]) {
-            const key = `${site.name}|${s}`;
-            const list = displays.get(key) ?? [];
-            list.push({ id: d.id, site, stopId });
-            displays.set(key, list);
-          }
-        }
-        return displays;
-      };
-      ctx.on('device-birth', () => void (displays = null));
-
       const loadOf = (id: string): Load | null => {
         const l = loads.get(id);
         if (!l) return null;
@@ -226,72 +187,9 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
         return pct < 0.6 ? 'seats' : pct < 0.95 ? 'standing' : 'full';
       };
 
-      /**
-       * A stop's timetable departures, read once for a stretch of time: from LOOK_BACK_MS before
-       * to the board's window after, renewed every few minutes (and with a new feed).
-       */
-      const timetableCache = new Map<string, { feed: GtfsFeed; from: number; list: ScheduledDeparture[] }>();
-      const RENEW_MS = 5 * 60_000;
-      const scheduledAt = (site: Site, stopId: string, now: number): readonly ScheduledDeparture[] => {
-        const key = `${site.name}|${stopId}`;
-        const c = timetableCache.get(key);
-        if (c && c.feed === site.model.feed && now >= c.from + LOOK_BACK_MS && now < c.from + LOOK_BACK_MS + RENEW_MS) return c.list;
-        const from = now - LOOK_BACK_MS;
-        const list = scheduledDepartures(site.model.feed, stopId, from, now + DEFAULT_WINDOW_MS + RENEW_MS);
-        timetableCache.set(key, { feed: site.model.feed, from, list });
-        return list;
-      };
-
-      const entriesFor = (site: Site, stopId: string, now: number): BoardEntry[] =>
-        boardEntries({ scheduled: scheduledAt(site, stopId, now), now, predictions: site.byRun, loadOf });
-
-      /**
-       * When a board will change with no new fix: its first departure leaves, a real-time entry
-       * grows stale, or the next timetable departure enters the window — at the latest a minute on.
-       * The sweep rebuilds only the boards whose time has come.
-       */
-      const nextChange = new Map<string, number>();
-      const changesAt = (d: Display, entries: readonly BoardEntry[], now: number): number => {
-        let at = now + 60_000;
-        for (const e of entries) {
-          at = Math.min(at, e.expected + 1);
-          if (e.realtime && e.age !== null) at = Math.min(at, now - e.age * 1000 + REALTIME_MAX_AGE_MS + 1);
-        }
-        const entering = scheduledAt(d.site, d.stopId, now).find((x) => x.scheduled > now + DEFAULT_WINDOW_MS);
-        if (entering) at = Math.min(at, entering.scheduled - DEFAULT_WINDOW_MS);
-        return at;
-      };
-
-      const sendBoard = (d: Display, now: number) => {
-        try {
-          const entries = entriesFor(d.site, d.stopId, now);
-          nextChange.set(d.id, changesAt(d, entries, now));
-          if (!boardChanged(lastSent.get(d.id), entries)) return;
-          const feed = d.site.model.feed;
-          const stop = feed.stops.get(d.stopId)!;
-          if (ctx.publishContent(d.id, 'arrival-board', arrivalBoard(stop.name ?? d.stopId, entries, now, feed.timeZone))) {
-            lastSent.set(d.id, entries);
-            m.inc('tabla_eta_boards_sent_total');
-          } else m.inc('tabla_eta_board_errors_total');
-        } catch (err) {
-          m.inc('tabla_eta_board_errors_total');
-          ctx.log.error('arrival board failed', { device: d.id, stop: d.stopId, error: (err as Error).message });
-        }
-      };
-
-      /**
-       * Boards due: each touched display is rebuilt once per turn of the event loop, however many
-       * fixes touched it (a thousand buses send a thousand fixes a second; a board changes by the minute).
-       */
-      const due = new Map<string, Display>();
-      let flushing: NodeJS.Immediate | null = null;
-      const flushBoards = () => {
-        flushing = null;
-        const now = ctx.clock.now();
-        const list = [...due.values()];
-        due.clear();
-        for (const d of list) sendBoard(d, now);
-      };
+      const boards = new BoardDelivery(ctx, { sites, timetables: options.timetables, loadOf });
+      ctx.on('device-birth', () => boards.rereadDisplays());
+      const entriesFor = (site: Site, stopId: string, now: number) => boards.entriesFor(site, stopId, now);
 
       /**
        * Puts a vehicle's new predictions in its site's index; returns the stops whose boards may
@@ -356,12 +254,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
         const at = view?.lastFix?.time ?? now;
         if (!force && last && last.shape === shape && at - last.at < PREDICT_EVERY_MS && at >= last.at) return;
         lastPredicted.set(deviceId, { at, shape });
-        sendBoardsOf(site, reindex(site, deviceId, site.model.predict(deviceId, now)));
-      };
-      const sendBoardsOf = (site: Site, touched: Iterable<string>) => {
-        const byStop = displaysByStop();
-        for (const stopId of touched) for (const d of byStop.get(`${site.name}|${stopId}`) ?? []) due.set(d.id, d);
-        if (due.size && !flushing) flushing = setImmediate(flushBoards);
+        boards.touch(site, reindex(site, deviceId, site.model.predict(deviceId, now)));
       };
 
       ctx.on('telemetry-committed', ({ deviceId, stream, records }) => {
@@ -420,7 +313,7 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
           // A new load shows on the boards the bus is predicted at.
           const own = sites.get(vehicleSite.get(deviceId) ?? '');
           const preds = predictions.get(deviceId);
-          if (own && preds?.length) sendBoardsOf(own, new Set(preds.map((p) => p.stopId)));
+          if (own && preds?.length) boards.touch(own, new Set(preds.map((p) => p.stopId)));
         }
       });
 
@@ -428,9 +321,6 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       const sweep = () => {
         try {
           const now = ctx.clock.now();
-          // Displays come and go (provisioned, relabelled, removed): read them again every few
-          // sweeps (and at each device's birth); a registry read of every device is not free.
-          if (sweeps++ % DISPLAY_REREAD_SWEEPS === 0) displays = null;
           const counts: Record<string, number> = {};
           for (const [id, siteName] of vehicleSite) {
             const site = sites.get(siteName);
@@ -443,32 +333,11 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
           m.reset('tabla_eta_vehicles');
           for (const [status, n] of Object.entries(counts)) m.set('tabla_eta_vehicles', { status }, n);
           for (const site of sites.values()) m.set('tabla_eta_history_buckets', { site: site.name }, site.model.history.size);
-          if (sweepQueue.length) return; // the last sweep's boards are still being looked at
-          const seen = new Set<string>();
-          for (const list of displaysByStop().values()) {
-            for (const d of list) {
-              if (seen.has(d.id)) continue;
-              seen.add(d.id);
-              if ((nextChange.get(d.id) ?? 0) <= now) sweepQueue.push(d);
-            }
-          }
-          sweepSlice();
+          boards.sweep(now);
         } catch (err) {
           ctx.log.error('board sweep failed', { error: (err as Error).message, stack: (err as Error).stack });
         }
       };
-      /** A town's boards in slices, one per turn of the event loop: ingest goes on between them. */
-      const sweepSlice = () => {
-        const now = ctx.clock.now();
-        for (const d of sweepQueue.splice(0, SWEEP_SLICE)) sendBoard(d, now);
-        // A little room between slices: the boards just sent go through the broker too.
-        if (sweepQueue.length) setTimeout(sweepSlice, SWEEP_PAUSE_MS).unref();
-      };
-      const sweepQueue: Display[] = [];
-      let sweeps = 0;
-      const DISPLAY_REREAD_SWEEPS = 4;
-      const SWEEP_SLICE = 64;
-      const SWEEP_PAUSE_MS = 5;
       timer = setInterval(sweep, options.boardIntervalMs ?? 15_000);
       timer.unref();
       // The first boards soon after start (a restarted fleet owes its displays a board), not a sweep later.
