@@ -38,15 +38,12 @@ export interface EtaEngineOptions {
   capacity?: number;
 }
 
-/** What other engines (GTFS-Realtime, ridership) read of the ETA engine. */
+/** What other engines (GTFS-Realtime) read of the ETA engine. */
 export interface EtaLive {
-  /** the sites with a running model */
-  sites(): string[];
   feed(site: string): GtfsFeed | null;
   vehicles(): (VehicleView & { site: string })[];
   /** a vehicle's live predictions (empty when it is not to be trusted) */
   predictions(vehicleId: string): Prediction[];
-  load(vehicleId: string): { onboard: number; capacity: number; at: number } | null;
 }
 
 export const ETA_MIGRATIONS = [
@@ -82,7 +79,6 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
   let now = () => Date.now();
 
   const live: EtaLive = {
-    sites: () => [...sites.keys()],
     feed: (site) => sites.get(site)?.model.feed ?? null,
     vehicles: () => {
       const out: (VehicleView & { site: string })[] = [];
@@ -93,7 +89,6 @@ export function etaEngine(options: EtaEngineOptions): FleetEngine & { live: EtaL
       return out;
     },
     predictions: (id) => predictions.get(id) ?? [],
-    load: (id) => loads.get(id) ?? null,
   };
 
   const engine: FleetEngine & { live: EtaLive } = {

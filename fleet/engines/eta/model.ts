@@ -25,7 +25,7 @@ import type { GtfsFeed } from '../../../protocols/index.js';
 import { isoLocal } from '../../../protocols/index.js';
 import { tripPath, type TripPath } from './geometry.js';
 import type { DayType, TravelHistory } from './history.js';
-import { nextInBlock, runByKey, runsAround, scheduledArrival, scheduledDeparture, type TripRun } from './schedule.js';
+import { nextInBlock, runsAround, scheduledArrival, scheduledDeparture, type TripRun } from './schedule.js';
 
 export interface EtaFix {
   /** ms epoch, the receiver's time */
@@ -230,10 +230,6 @@ export class EtaModel {
       this.#vehicles.set(id, v);
     }
     return v;
-  }
-
-  vehicleIds(): string[] {
-    return [...this.#vehicles.keys()];
   }
 
   forget(id: string): void {
@@ -611,10 +607,5 @@ export class EtaModel {
     const { dayType, hour } = this.#when(at);
     const est = this.history.estimate('dwell', st.stopId, dayType, hour, at);
     return est ? est.mean : st.departure - st.arrival;
-  }
-
-  /** The run a key names, in this feed. */
-  run(key: string): TripRun | null {
-    return runByKey(this.feed, key);
   }
 }

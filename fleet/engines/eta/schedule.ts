@@ -35,7 +35,6 @@ interface DayRuns {
   /** the longest run, ms: no run starting earlier than t − before − this can reach t − before */
   longest: number;
   byBlock: Map<string, TripRun[]>;
-  byKey: Map<string, TripRun>;
 }
 
 const cache = new WeakMap<GtfsFeed, Map<string, DayRuns>>();
@@ -74,15 +73,13 @@ export function runsOn(feed: GtfsFeed, date: string): DayRuns {
   }
   runs.sort((a, b) => a.start - b.start || a.key.localeCompare(b.key));
   const byBlock = new Map<string, TripRun[]>();
-  const byKey = new Map<string, TripRun>();
   for (const r of runs) {
-    byKey.set(r.key, r);
     if (r.trip.blockId === undefined) continue;
     let list = byBlock.get(r.trip.blockId);
     if (!list) byBlock.set(r.trip.blockId, (list = []));
     list.push(r);
   }
-  const day = { runs, byBlock, byKey, longest: runs.reduce((m, r) => Math.max(m, r.end - r.start), 0) };
+  const day = { runs, byBlock, longest: runs.reduce((m, r) => Math.max(m, r.end - r.start), 0) };
   // Keep a few days: a long replay walks through many.
   if (byDate.size > 8) byDate.delete(byDate.keys().next().value!);
   byDate.set(date, day);
@@ -122,13 +119,6 @@ export function runsAround(feed: GtfsFeed, t: number, beforeMs: number, afterMs:
     }
   }
   return out;
-}
-
-/** A run by its key, or null (the key names the date, so the day's runs are built if needed). */
-export function runByKey(feed: GtfsFeed, key: string): TripRun | null {
-  const m = /@(\d{4}-\d{2}-\d{2})/.exec(key);
-  if (!m) return null;
-  return runsOn(feed, m[1]!).byKey.get(key) ?? null;
 }
 
 /** The runs after `run` in its block on its service day, in order. */
