@@ -5,7 +5,7 @@
  * ones queued after it).
  */
 import type { Ack, Clock, ContentBody, ContentKind, Logger } from '../protocols/index.js';
-import { Content, Session, decodeContent, encode, topic } from '../protocols/index.js';
+import { CONTENT_RETAINED, Content, Session, decodeContent, encode, topic } from '../protocols/index.js';
 import type { CommandBook, CommandRecord } from './commands.js';
 import type { DeviceConfigs } from './device-config.js';
 import type { Metrics } from './metrics.js';
@@ -67,8 +67,9 @@ export class Outgoing {
   }
 
   /**
-   * What a device should show, checked against its kind's schema (protocols/content). Retained: a
-   * display that reconnects (or restarts with an empty store) gets the latest at once.
+   * What a device should show, checked against its kind's schema (protocols/content). Retained for
+   * the kinds CONTENT_RETAINED says: a display that reconnects (or restarts with an empty store)
+   * gets the latest at once; the others are re-sent by their engine on the device's birth.
    */
   content<K extends ContentKind>(deviceId: string, kind: K, body: ContentBody<K>): boolean {
     return this.#encoded(
@@ -79,7 +80,7 @@ export class Outgoing {
         if (!checked.ok) throw new Error(`${kind}: ${checked.reason}`);
         return encode(Content, { v: 1, ts: this.#clock.now(), kind, body: checked.value });
       },
-      true,
+      CONTENT_RETAINED[kind],
       { device: deviceId, kind },
     );
   }

@@ -84,10 +84,65 @@ export const GnssHardware = z.discriminatedUnion('kind', [
 ]);
 export type GnssHardware = z.infer<typeof GnssHardware>;
 
+export const EpaperHardware = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('waveshare-7in5-v2'),
+      spi: z.object({ bus: z.number().int().min(0).max(6).default(0), device: z.number().int().min(0).max(3).default(0), speedHz: z.number().int().positive().max(20_000_000).default(4_000_000) }).strict().default({ bus: 0, device: 0, speedHz: 4_000_000 }),
+      pins: z
+        .object({ rst: bcm.default(17), dc: bcm.default(25), busy: bcm.default(24), pwr: bcm.default(18) })
+        .strict()
+        .default({ rst: 17, dc: 25, busy: 24, pwr: 18 })
+        .describe('BCM numbers of the HAT\'s RST, DC, BUSY and PWR lines'),
+      busyTimeoutMs: z.number().int().min(1000).max(120_000).default(30_000).describe('longest wait for BUSY before the panel is reported faulty'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('simulated'),
+      png: z.string().min(1).optional().describe('where to save what the glass shows after each refresh, relative to the config file'),
+      speed: z.number().positive().max(1000).default(1).describe('refresh times divided by this (1: about 4 s full, 0.5 s partial)'),
+      temperatureC: z.number().min(-40).max(85).default(20).describe("the simulated panel's temperature"),
+    })
+    .strict(),
+]);
+export type EpaperHardware = z.infer<typeof EpaperHardware>;
+
+export const ButtonHardware = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('gpio'),
+      pin: bcm.describe('the button'),
+      pressedWhen: z.enum(['low', 'high']).default('low').describe('its level while pressed (low: to ground, with the pull-up)'),
+      debounceMs: z.number().int().min(0).max(1000).default(50),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('firmata'),
+      path: z.string().min(1).describe("the sensor board's serial port"),
+      baud: z.number().int().positive().default(57_600),
+      pin: firmataPin.describe('the button'),
+      pressedWhen: z.enum(['low', 'high']).default('low'),
+      pullUp: z.boolean().default(true),
+      debounceMs: z.number().int().min(0).max(1000).default(50),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('simulated'),
+      presses: z.string().min(1).optional().describe('a file of press times to play by the wall clock (JSON lines of {"at"}), relative to the config file'),
+    })
+    .strict(),
+]);
+export type ButtonHardware = z.infer<typeof ButtonHardware>;
+
 export const HardwareConfig = z
   .object({
     doors: DoorsHardware.optional().describe('door passenger counters (bus)'),
     gnss: GnssHardware.optional().describe('the GNSS receiver (bus)'),
+    epaper: EpaperHardware.optional().describe('the e-paper panel (stop-display)'),
+    button: ButtonHardware.optional().describe('the talking button that reads the departures aloud (stop-display)'),
   })
   .strict();
 export type HardwareConfig = z.infer<typeof HardwareConfig>;

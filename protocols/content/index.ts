@@ -6,14 +6,32 @@ import type { z } from 'zod';
 import { type DecodeResult, validate } from '../mqtt/messages.js';
 import { ArrivalBoard } from './arrival-board.js';
 import { ParkingCounts } from './parking-counts.js';
+import { ServiceMessages } from './service-messages.js';
+import { StopTimetable } from './stop-timetable.js';
 
 export { ArrivalBoard, Departure } from './arrival-board.js';
 export { PARKING_STATES, ParkingCount, ParkingCounts } from './parking-counts.js';
+export { ServiceMessage, ServiceMessages } from './service-messages.js';
+export { StopTimetable, TimetableDay, TimetableLine } from './stop-timetable.js';
 
 export const CONTENT = {
   'arrival-board': ArrivalBoard,
   'parking-counts': ParkingCounts,
+  'stop-timetable': StopTimetable,
+  'service-messages': ServiceMessages,
 } as const;
+
+/**
+ * Kinds published retained on the device's one `content` topic. Only one message per topic is
+ * retained, so only the kind that changes all the time is; the others are sent again by the fleet
+ * when a device comes online (birth), and kept by the device in its own tables.
+ */
+export const CONTENT_RETAINED: Readonly<Record<keyof typeof CONTENT, boolean>> = {
+  'arrival-board': true,
+  'parking-counts': true,
+  'stop-timetable': false,
+  'service-messages': false,
+};
 
 export type ContentKind = keyof typeof CONTENT;
 export type ContentBody<K extends ContentKind> = z.infer<(typeof CONTENT)[K]>;

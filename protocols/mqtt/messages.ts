@@ -177,8 +177,33 @@ export type CfgReported = z.infer<typeof CfgReported>;
 export const Content = z.object({ v, ts, kind: name, body: z.unknown() });
 export type Content = z.infer<typeof Content>;
 
-/** What a display shows now, as reported by the device. */
-export const Frame = z.object({ v, ts, kind: name, summary: z.string().max(2000), hash: z.string().max(128).optional() });
+/**
+ * The picture on the glass: 1 bit per pixel, MSB = leftmost, rows padded to whole bytes, a set bit
+ * black (hardware/epaper's convention), deflated (RFC 1951, raw) and base64. A few KiB for a board.
+ */
+export const FrameImage = z
+  .object({
+    width: z.number().int().min(1).max(4096),
+    height: z.number().int().min(1).max(4096),
+    encoding: z.literal('1bpp-deflate'),
+    data: z.string().max(200_000).describe('base64 of the deflated bits'),
+  })
+  .strict();
+export type FrameImage = z.infer<typeof FrameImage>;
+
+/**
+ * What a display shows now, as reported by the device. v1 has kind, summary and hash; `image` (and
+ * `hash` then being the SHA-256 of the raw bits, hex) came later, optional, so a v1 reader still
+ * reads it and a device without a panel still sends the v1 form.
+ */
+export const Frame = z.object({
+  v,
+  ts,
+  kind: name,
+  summary: z.string().max(2000),
+  hash: z.string().max(128).optional(),
+  image: FrameImage.optional(),
+});
 export type Frame = z.infer<typeof Frame>;
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
