@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { ContentBody, ContentKind, Logger, ModuleStatus, Role, StreamName, StreamRecord } from '../protocols/index.js';
 import type { Board } from '../hardware/board/board.js';
 import type { DoorCounter } from '../hardware/door/door.js';
+import type { EpaperPanel } from '../hardware/epaper/epaper.js';
 import type { GnssReceiver } from '../hardware/gnss/gnss.js';
 import type { CommandHandler } from './commands.js';
 
@@ -18,6 +19,7 @@ export interface ModuleDrivers {
   board: Board;
   doors?: DoorCounter;
   gnss?: GnssReceiver;
+  epaper?: EpaperPanel;
 }
 
 /** A module's own tables in the agent's SQLite file (device/module-db.ts). */

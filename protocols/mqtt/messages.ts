@@ -32,6 +32,17 @@ export const ModuleStatus = z.object({
   status: z.enum(['starting', 'ok', 'degraded', 'failed', 'stopped']),
   error: z.string().max(500).optional(),
   failures: z.number().int().nonnegative().optional().describe('failures since the agent started (each restarted with backoff)'),
+  display: z
+    .object({
+      refreshesLastHour: z.number().int().nonnegative(),
+      partial: z.number().int().nonnegative().describe('partial refreshes since the agent started'),
+      full: z.number().int().nonnegative().describe('full refreshes since the agent started'),
+      lastRefreshMs: z.number().nonnegative().optional().describe("the last refresh's duration"),
+      lastRefreshAt: z.number().int().optional().describe('when it ended, ms since the Unix epoch'),
+      held: z.string().max(200).optional().describe('why refreshes are held now (temperature, quiet hours, a fault)'),
+    })
+    .optional()
+    .describe("an e-paper display module's refresh counts"),
 });
 export type ModuleStatus = z.infer<typeof ModuleStatus>;
 
