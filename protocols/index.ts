@@ -1,5 +1,6 @@
 export * from './mqtt/topics.js';
 export * from './mqtt/messages.js';
+export * from './mqtt/frame-image.js';
 export * from './mqtt/acl.js';
 export * from './config/agent.js';
 export * from './config/hardware.js';
