@@ -43,9 +43,13 @@ export function recordCrash(dataDir: string, error: string, at = new Date()): Cr
   return next;
 }
 
-/** Installs the handlers: log (fields `error`, `stack`), count, exit 1. Nothing after that runs. */
-export function exitOnCrash(options: { log: Logger; dataDir: string }): void {
-  const { log, dataDir } = options;
+/**
+ * Installs the handlers: log (fields `error`, `stack`), count, exit 1. Nothing after that runs.
+ * Several agents in one process (a simulated town) count the crash each in its own data dir.
+ */
+export function exitOnCrash(options: { log: Logger; dataDir: string | readonly string[] }): void {
+  const { log } = options;
+  const dataDirs = typeof options.dataDir === 'string' ? [options.dataDir] : options.dataDir;
   let crashing = false;
   const onCrash = (reason: unknown, origin: string): void => {
     if (crashing) process.exit(1);
@@ -53,10 +57,12 @@ export function exitOnCrash(options: { log: Logger; dataDir: string }): void {
     const error = reason instanceof Error ? reason.message : String(reason);
     const stack = reason instanceof Error ? reason.stack : undefined;
     let count: number | undefined;
-    try {
-      count = recordCrash(dataDir, error).count;
-    } catch (err) {
-      log.error('cannot count the crash', { file: path.join(dataDir, CRASH_FILE), reason: (err as Error).message });
+    for (const dataDir of dataDirs) {
+      try {
+        count = recordCrash(dataDir, error).count;
+      } catch (err) {
+        log.error('cannot count the crash', { file: path.join(dataDir, CRASH_FILE), reason: (err as Error).message });
+      }
     }
     try {
       log.error('uncaught exception: exiting for the supervisor to restart', { origin, error, stack, crashes: count });
