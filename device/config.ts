@@ -47,6 +47,8 @@ export function loadAgentConfig(file: string): AgentConfig {
   if (config.mqtt.caFile) config.mqtt.caFile = path.resolve(dir, config.mqtt.caFile);
   if (config.hardware.gnss?.kind === 'replay') config.hardware.gnss.file = path.resolve(dir, config.hardware.gnss.file);
   if (config.hardware.doors?.kind === 'simulated' && config.hardware.doors.visits) config.hardware.doors.visits = path.resolve(dir, config.hardware.doors.visits);
+  if (config.hardware.epaper?.kind === 'simulated' && config.hardware.epaper.png) config.hardware.epaper.png = path.resolve(dir, config.hardware.epaper.png);
+  if (config.hardware.button?.kind === 'simulated' && config.hardware.button.presses) config.hardware.button.presses = path.resolve(dir, config.hardware.button.presses);
   const caProblem = config.mqtt.caFile ? unreadableFile(config.mqtt.caFile) : null;
   if (caProblem) throw new ConfigError(file, `invalid config mqtt.caFile: ${caProblem}`);
   const dirProblem = unwritableDirectory(config.dataDir);

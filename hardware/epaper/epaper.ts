@@ -13,6 +13,11 @@
  *
  * Imports protocols/ only.
  */
+import path from 'node:path';
+import type { EpaperHardware, Logger } from '../../protocols/index.js';
+import { SimulatedEpaper } from './simulated.js';
+import { openSpidevTransport } from './spidev.js';
+import { WaveshareEpaper } from './waveshare.js';
 
 export const EPAPER_WIDTH = 800;
 export const EPAPER_HEIGHT = 480;
@@ -70,4 +75,27 @@ export interface EpaperPanel {
   temperature(): Promise<number | null>;
   /** Releases the SPI device and GPIO lines. */
   close(): Promise<void>;
+}
+
+export interface CreateEpaperOptions {
+  log: Logger;
+  /** What a relative `png` path is relative to (the config file's directory); default the process's. */
+  baseDir?: string;
+}
+
+/**
+ * The panel the config names: the Waveshare driver on spidev + sysfs GPIO (nothing is opened before
+ * init()), or the same driver on the UC8179 emulator. Side-effect free.
+ */
+export function createEpaper(config: EpaperHardware, options: CreateEpaperOptions): EpaperPanel {
+  const log = options.log;
+  if (config.kind === 'waveshare-7in5-v2') {
+    return new WaveshareEpaper({
+      open: () => openSpidevTransport({ spi: config.spi, pins: config.pins }),
+      busyTimeoutMs: config.busyTimeoutMs,
+      log,
+    });
+  }
+  const png = config.png === undefined ? undefined : path.resolve(options.baseDir ?? '.', config.png);
+  return new SimulatedEpaper({ speed: config.speed, temperatureC: config.temperatureC, log, ...(png ? { png } : {}) });
 }

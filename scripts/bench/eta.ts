@@ -44,6 +44,7 @@ import { LoadChild } from './child.js';
 import { buildCity, lokalcTown } from './eta-city.js';
 import { fixesAlong, type EtaBusPlan, type Track } from './eta-devices.js';
 import { BoardLatency, SITE, benchClock, blockTrack, blocksInService, seedDevices, startEtaFleet, type BoardSample, type SeedDevice } from './eta-fleet.js';
+import { RoundProfiler } from './ingest.js';
 import { RawSink, startRawBroker } from './raw.js';
 import { median, now, tempDir, within } from './util.js';
 
@@ -303,14 +304,20 @@ export async function benchEta(o: EtaOptions): Promise<EtaResult> {
     const stored = () => m.get('tabla_telemetry_records_total');
     const dups = () => m.get('tabla_telemetry_duplicates_total');
     const cpu = { raw: [] as number[], eta: [] as number[] };
+    // TABLA_BENCH_PROFILE=<dir>: the measured rounds of each side into <dir>/eta-{raw,tabla}.cpuprofile.
+    const profiler = new RoundProfiler('eta');
+    await profiler.start();
 
     const rawRound = async (perClient: number, measured = true): Promise<number> => {
       const target = perClient * o.vehicles;
       const all = rawSink.expect(target);
+      const run = async () => {
+        await rawChild.call({ type: 'run', perClient }, 120_000);
+        return within('raw subscriber got everything', all, 60_000);
+      };
       const c0 = process.cpuUsage();
       const t0 = now();
-      await rawChild.call({ type: 'run', perClient }, 120_000);
-      const gotAllAt = await within('raw subscriber got everything', all, 60_000);
+      const gotAllAt = await (measured ? profiler.round('raw', run) : run());
       const c = process.cpuUsage(c0);
       if (measured) cpu.raw.push((c.user + c.system) / target);
       return target / ((gotAllAt - t0) / 1000);
@@ -321,7 +328,7 @@ export async function benchEta(o: EtaOptions): Promise<EtaResult> {
       const d0 = dups();
       const c0 = process.cpuUsage();
       const t0 = now();
-      const res = await etaChild.call({ type: 'run', perClient }, 180_000);
+      const res = await (measured ? profiler.round('tabla', () => etaChild.call({ type: 'run', perClient }, 180_000)) : etaChild.call({ type: 'run', perClient }, 180_000));
       const elapsed = now() - t0;
       const c = process.cpuUsage(c0);
       if (res.publishErrors) throw new Error(`buses saw ${String(res.publishErrors)} publish errors`);
@@ -351,6 +358,7 @@ export async function benchEta(o: EtaOptions): Promise<EtaResult> {
       samples.raw.push(await rawRound(rawPerClient));
       samples.eta.push(await etaRound(perVehicle));
     }
+    await profiler.stop();
     const f1 = fixes();
     const engineFixes = { matched: f1.matched - f0.matched, unmatched: f1.unmatched - f0.unmatched, refused: f1.refused - f0.refused };
     const engineTotal = engineFixes.matched + engineFixes.unmatched + engineFixes.refused;

@@ -89,7 +89,9 @@ export function tablaPayloadBytes(): number {
  * With TABLA_BENCH_PROFILE=<dir>, the measured rounds of each side are CPU-profiled in this process
  * (broker + fleet, or raw broker + subscriber) into <dir>/ingest-{raw,tabla}.cpuprofile.
  */
-class RoundProfiler {
+export class RoundProfiler {
+  constructor(readonly prefix = 'ingest') {}
+
   readonly #dir = process.env.TABLA_BENCH_PROFILE;
   readonly #session = this.#dir ? new inspector.Session() : null;
   readonly #post = (method: string, params?: object) =>
@@ -134,7 +136,7 @@ class RoundProfiler {
   async stop(): Promise<void> {
     if (!this.#session) return;
     fs.mkdirSync(this.#dir!, { recursive: true });
-    for (const [name, p] of this.#profiles) fs.writeFileSync(path.join(this.#dir!, `ingest-${name}.cpuprofile`), JSON.stringify(p));
+    for (const [name, p] of this.#profiles) fs.writeFileSync(path.join(this.#dir!, `${this.prefix}-${name}.cpuprofile`), JSON.stringify(p));
     await this.#post('Profiler.disable');
     this.#session.disconnect();
   }

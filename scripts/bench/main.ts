@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only=outbox,ingest,drain,sd,nmea,eta] [-- --quick]`
+ * `npm run bench [-- --json] [-- --only=outbox,ingest,drain,sd,nmea,eta,render] [-- --quick]`
  *
  * Tabla's throughput against raw baselines measured in the same run on the same machine:
  *   outbox_append_ratio   Outbox.append/s ÷ raw better-sqlite3 batched inserts/s      (target ≥ 0.5)
@@ -11,6 +11,8 @@
  *                           network, through ingest → matching → ETA → changed boards,
  *   eta_ingest_ratio        and their ratio to raw Aedes QoS1 with as many publishers          (target ≥ 0.6)
  *   fix_to_board_p99_ms   a fix's arrival at the fleet → the board it changed on the display's topic (target ≤ 50)
+ *   render_ms_p99         a stop display's full 800×480 frame from its Screen (target ≤ 20), and render_ratio:
+ *                           ÷ the same frame's primitives replayed raw, no layout (scripts/bench/render.ts)
  * Human-readable lines as it goes; with --json, one JSON object on the last line.
  * Everything binds to 127.0.0.1 on free ports, lives in temp dirs, and is stopped at the end.
  *
@@ -30,6 +32,7 @@ import { benchIngest, instrumentFlush, type FlushStats, type IngestResult } from
 import { benchOutbox, type OutboxBenchResult } from './outbox.js';
 import { benchEta, type EtaResult } from './eta.js';
 import { benchNmea } from './nmea.js';
+import { benchRender } from './render.js';
 import { benchSd, type SdOptions, type SdResult } from './sd.js';
 import { cleanupTempDirs, countingLogger, fmt, readIo, round, tempDir } from './util.js';
 
@@ -37,8 +40,8 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
-const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd', 'nmea', 'eta']);
-const TARGETS = { outbox_append_ratio: 0.5, ingest_ratio: 0.6, drain_records_per_s: 10_000, eta_ingest_ratio: 0.6, fix_to_board_p99_ms: 50 };
+const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd', 'nmea', 'eta', 'render']);
+const TARGETS = { outbox_append_ratio: 0.5, ingest_ratio: 0.6, drain_records_per_s: 10_000, eta_ingest_ratio: 0.6, fix_to_board_p99_ms: 50, render_ms_p99: 20 };
 const LIMIT_MS = Number(process.env.TABLA_BENCH_LIMIT_MS ?? 360_000);
 
 const say = (line = '') => process.stdout.write(line + '\n');
@@ -292,6 +295,20 @@ async function main(): Promise<Record<string, unknown>> {
     out.eta = { ...r, fleetWarnings: log.problems };
   }
 
+  if (only.has('render')) {
+    say('\n[7] stop display renderer: full 800×480 1-bpp frames of the sample screens (boards, empty, out of service, long names)');
+    const r = benchRender({ rounds: quick ? 100 : 250 });
+    say(`    ${fmt(r.frames)} frames (${r.screens} screens), ${r.primitivesPerFrame.toFixed(0)} primitive calls a frame (${r.blitsPerFrame.toFixed(0)} glyph/icon blits); first render of the process ${r.firstRenderMs.toFixed(1)} ms (fonts decoded)`);
+    say(`    raw: the same primitives replayed without layout or text handling: p50 ${r.rawMsP50.toFixed(3)} ms, p99 ${r.rawMsP99.toFixed(3)} ms`);
+    say(`    renderScreen: p50 ${r.renderMsP50.toFixed(3)} ms, p99 ${r.renderMsP99.toFixed(3)} ms, max ${r.renderMsMax.toFixed(3)} ms → render_ratio ${r.ratio.toFixed(2)} (at p50: ${r.ratioP50.toFixed(2)}) (info)`);
+    say(`    render_ms_p99 = ${r.renderMsP99.toFixed(3)}   ${verdictAtMost(r.renderMsP99, TARGETS.render_ms_p99)}`);
+    out.render_ms_p99 = round(r.renderMsP99, 3);
+    out.render_raw_ms_p99 = round(r.rawMsP99, 3);
+    out.render_ratio = round(r.ratio, 2);
+    out.render_ratio_p50 = round(r.ratioP50, 2);
+    out.render = r;
+  }
+
   out.elapsed_s = round((Date.now() - started) / 1000, 1);
   say(`\nsummary (${out.elapsed_s} s):`);
   if ('outbox_append_ratio' in out) say(`    outbox_append_ratio ${out.outbox_append_ratio}  (${fmt(out.outbox_appends_per_s as number)} / ${fmt(out.raw_sqlite_inserts_per_s as number)} /s)  ${verdict(out.outbox_append_ratio as number, TARGETS.outbox_append_ratio)}`);
@@ -303,6 +320,7 @@ async function main(): Promise<Record<string, unknown>> {
     say(`    eta_ingest_ratio    ${out.eta_ingest_ratio}  (${fmt(out.eta_fixes_per_s as number)} fixes / ${fmt(out.eta_raw_aedes_msgs_per_s as number)} /s)  ${verdict(out.eta_ingest_ratio as number, TARGETS.eta_ingest_ratio)}`);
     say(`    fix_to_board_p99_ms ${out.fix_to_board_p99_ms}  ${verdictAtMost(out.fix_to_board_p99_ms as number, TARGETS.fix_to_board_p99_ms)}`);
   }
+  if ('render_ms_p99' in out) say(`    render_ms_p99       ${out.render_ms_p99}  (raw ${out.render_raw_ms_p99} ms, ratio ${out.render_ratio})  ${verdictAtMost(out.render_ms_p99 as number, TARGETS.render_ms_p99)}`);
   out.targets = TARGETS;
   return out;
 }
