@@ -1,0 +1,189 @@
+/**
+ * What every button driver shares: a `ButtonLine` (the only part a driver writes: open the line,
+ * report its level changes, close it) feeding one PressDebouncer, one timer for the debounce, the
+ * listeners, the fault and the counts.
+ *
+ * Nothing here throws at a caller from a callback: a listener that throws, a line that fails to
+ * read and a bug in a timer are caught, counted in health() and logged.
+ */
+import { systemClock, type Clock, type Logger } from '../../protocols/index.js';
+import { systemTimers, type DoorTimers } from '../door/time.js';
+import type { ButtonHealth, ButtonOptions, ButtonPress, PushButton } from './button.js';
+import { PressDebouncer } from './debounce.js';
+
+export const DEFAULT_DEBOUNCE_MS = 50;
+
+/** Where a driver reports its line. Never throws. */
+export interface ButtonSink {
+  /** The line reads `pressed` now (or at monotonic `at`). Repeats are fine. Clears a line fault. */
+  level(pressed: boolean, at?: number): void;
+  /** The line could not be read (or its board went away): a fault until the next good reading. */
+  error(err: unknown): void;
+}
+
+/** A driver's line: a GPIO line, a Firmata board's pin, a simulated contact. */
+export interface ButtonLine {
+  /** Opens the line, reports to `sink` from now on, resolves with its level now. On failure releases what it opened and rejects. */
+  open(sink: ButtonSink): Promise<boolean>;
+  /** Releases every watcher and line; reports nothing more. Never rejects. */
+  close(): Promise<void>;
+}
+
+export class LineButton implements PushButton {
+  readonly #line: ButtonLine;
+  readonly #what: string;
+  readonly #clock: Clock;
+  readonly #timers: DoorTimers;
+  readonly #log: Logger | undefined;
+  readonly #debouncer: PressDebouncer;
+  readonly #listeners = new Set<(press: ButtonPress) => void>();
+  #running = false;
+  #starting: Promise<void> | null = null;
+  #timer: unknown = null;
+  #fault: string | null = null;
+  #errors = 0;
+  #lastError: string | undefined;
+
+  constructor(line: ButtonLine, options: ButtonOptions, what: string) {
+    this.#line = line;
+    this.#what = what;
+    this.#clock = options.clock ?? systemClock;
+    this.#timers = options.timers ?? systemTimers;
+    this.#log = options.log;
+    this.#debouncer = new PressDebouncer(options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+  }
+
+  protected get clock(): Clock {
+    return this.#clock;
+  }
+
+  protected get timers(): DoorTimers {
+    return this.#timers;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  get pressed(): boolean {
+    return this.#running && this.#debouncer.pressed;
+  }
+
+  start(): Promise<void> {
+    if (this.#running) return Promise.resolve();
+    this.#starting ??= this.#open().finally(() => {
+      this.#starting = null;
+    });
+    return this.#starting;
+  }
+
+  async #open(): Promise<void> {
+    const sink: ButtonSink = { level: (pressed, at) => this.#level(pressed, at), error: (err) => this.#lineError(err) };
+    let pressed: boolean;
+    try {
+      pressed = await this.#line.open(sink);
+    } catch (err) {
+      await this.#line.close().catch(() => undefined);
+      throw err;
+    }
+    this.#debouncer.prime(pressed, this.#clock.mono());
+    this.#fault = null;
+    this.#running = true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#starting) await this.#starting.catch(() => undefined);
+    if (!this.#running) return;
+    this.#running = false;
+    this.#clearTimer();
+    try {
+      await this.#line.close();
+    } catch (err) {
+      this.#error('closing the line', err);
+    }
+  }
+
+  onPress(listener: (press: ButtonPress) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  health(): ButtonHealth {
+    const health: ButtonHealth = {
+      status: !this.#running ? 'stopped' : this.#fault !== null ? 'fault' : 'ok',
+      ...this.#debouncer.stats,
+      errors: this.#errors,
+    };
+    if (this.#running && this.#fault !== null) health.fault = this.#fault;
+    if (this.#lastError !== undefined) health.lastError = this.#lastError;
+    return health;
+  }
+
+  #level(pressed: boolean, at?: number): void {
+    if (!this.#running) return;
+    this.#guard(() => {
+      if (this.#fault !== null) {
+        this.#log?.info(`${this.#what}: line readable again`);
+        this.#fault = null;
+      }
+      const now = this.#clock.mono();
+      this.#tell(this.#debouncer.feed(pressed === true, at ?? now));
+      this.#tell(this.#debouncer.advance(now));
+    });
+    this.#schedule();
+  }
+
+  #lineError(err: unknown): void {
+    if (!this.#running) return;
+    this.#error(`${this.#what}: read failed`, err);
+    this.#fault = `read failed: ${describe(err)}`.slice(0, 500);
+  }
+
+  #tick = (): void => {
+    this.#timer = null;
+    if (!this.#running) return;
+    this.#guard(() => this.#tell(this.#debouncer.advance(this.#clock.mono())));
+    this.#schedule();
+  };
+
+  #schedule(): void {
+    this.#clearTimer();
+    const due = this.#debouncer.nextDeadline();
+    if (!this.#running || due === null) return;
+    this.#timer = this.#timers.setTimeout(this.#tick, Math.max(0, Math.ceil(due - this.#clock.mono())));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #tell(presses: number[]): void {
+    for (const at of presses) {
+      const press: ButtonPress = { at: Math.round(this.#clock.now() - (this.#clock.mono() - at)) };
+      for (const listener of [...this.#listeners]) this.#guard(() => listener({ ...press }), 'a press listener');
+    }
+  }
+
+  #guard(work: () => void, what = this.#what): void {
+    try {
+      work();
+    } catch (err) {
+      this.#error(what, err);
+    }
+  }
+
+  #error(what: string, err: unknown): void {
+    this.#errors++;
+    this.#lastError = `${what}: ${describe(err)}`.slice(0, 500);
+    try {
+      this.#log?.error(what, { error: describe(err) });
+    } catch {
+      // a logger that throws is not our caller's problem either
+    }
+  }
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
