@@ -144,7 +144,8 @@ export class Agent {
       settings: this.settings.modules,
       record: (stream, data, ts) => this.record(stream, data, ts),
       publishFrame: (frame) => this.#publishFrame(frame),
-      setStatus: (name, status, error, failures) => this.#setStatus(name, status, error, failures),
+      setStatus: (name, status, error, failures, display) => this.#setStatus(name, status, error, failures, display),
+      fleetOnline: () => this.#session !== null && this.link.fleetOnline,
       mono: () => this.#clock.mono(),
       ...(options.moduleRestart ? { restart: options.moduleRestart } : {}),
     });
@@ -198,15 +199,22 @@ export class Agent {
     };
   }
 
-  #setStatus(name: string, status: ModuleStatus['status'], error?: string, failures?: number): void {
-    this.#status.set(name, { status, ...(error ? { error: error.slice(0, 500) } : {}), ...(failures ? { failures } : {}) });
+  #setStatus(name: string, status: ModuleStatus['status'], error?: string, failures?: number, display?: ModuleStatus['display']): void {
+    this.#status.set(name, { status, ...(error ? { error: error.slice(0, 500) } : {}), ...(failures ? { failures } : {}), ...(display ? { display } : {}) });
   }
 
   /** A module's frame: published now if there is a link (dropped quietly if not), and again on each session. */
   async #publishFrame(report: FrameReport): Promise<boolean> {
     let payload: string;
     try {
-      const frame: Frame = { v: 1, ts: this.#clock.now(), kind: report.kind, summary: report.summary, ...(report.hash ? { hash: report.hash } : {}) };
+      const frame: Frame = {
+        v: 1,
+        ts: this.#clock.now(),
+        kind: report.kind,
+        summary: report.summary,
+        ...(report.hash ? { hash: report.hash } : {}),
+        ...(report.image ? { image: report.image } : {}),
+      };
       payload = encode(Frame, frame, 'frame');
       this.#frame = frame;
     } catch (err) {

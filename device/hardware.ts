@@ -3,7 +3,9 @@
  * hardware.ts) by each class's one `create(config)`: the agent never knows which it has.
  */
 import type { HardwareConfig, Logger } from '../protocols/index.js';
+import { createButton } from '../hardware/button/button.js';
 import { createDoorCounter } from '../hardware/door/door.js';
+import { createEpaper } from '../hardware/epaper/epaper.js';
 import { createGnss } from '../hardware/gnss/gnss.js';
 import type { ModuleDrivers } from './module.js';
 
@@ -35,5 +37,10 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
             createGnss({ kind: 'replay', file: g.file, loop: g.loop, rate: g.rate, dateFloor: 0, log: log_ })
           : createGnss({ kind: 'simulated', route: g.route, speedMps: g.speedMps, stops: g.stops, log: log_ });
   }
+  const e = config.epaper;
+  if (e) drivers.epaper = createEpaper(e, { log: log.child('epaper') });
+  const b = config.button;
+  // A relative `presses` file is resolved by the config loader, as the doors' `visits` are.
+  if (b) drivers.button = createButton(b, { log: log.child('button') });
   return drivers;
 }

@@ -16,7 +16,7 @@ import { NAME_PATTERN, decodeContent, decodeRecord, formatIssues } from '../prot
 import { CommandRejected, type CommandHandler, type Commands } from './commands.js';
 import { reconnectDelay } from './link.js';
 import { moduleDatabase } from './module-db.js';
-import type { AgentContext, AnyAgentModule, FrameReport, ModuleDrivers } from './module.js';
+import type { AgentContext, AnyAgentModule, DisplayStats, FrameReport, ModuleDrivers } from './module.js';
 
 /** Errors in a row from a module's handlers (verbs, timers, content, settings, identify) that fail it. */
 export const HANDLER_FAILURE_LIMIT = 3;
@@ -43,7 +43,10 @@ export interface ModuleHostOptions {
   settings: DeviceSettings['modules'];
   record(stream: string, data: unknown, ts?: number): Promise<number>;
   publishFrame(frame: FrameReport): Promise<boolean>;
-  setStatus(name: string, status: ModuleStatus['status'], error?: string, failures?: number): void;
+  /** A module's status in the heartbeat; `display` for a module that drives a display (ctx.setDisplayStats). */
+  setStatus(name: string, status: ModuleStatus['status'], error?: string, failures?: number, display?: DisplayStats): void;
+  /** Whether the fleet can be heard now (connected, the fleet service online); false when not given. */
+  fleetOnline?(): boolean;
   /** Monotonic milliseconds. */
   mono(): number;
   restart?: Partial<ModuleRestartPolicy>;
@@ -63,6 +66,8 @@ interface Slot {
   readonly name: string;
   section: unknown;
   status: ModuleStatus['status'];
+  /** The error given with `status` (not the derived `last failure: …`). */
+  error: string | undefined;
   run: Run | null;
   /** The last run's stop(), which a restart waits for. */
   stopped: Promise<boolean>;
@@ -73,6 +78,8 @@ interface Slot {
   attempt: number;
   lastFailure: string | null;
   handlerErrors: number;
+  /** The display's refresh counts, once the module reported them (kept across restarts, like `failures`). */
+  display: DisplayStats | undefined;
 }
 
 export type ContentOutcome = { delivered: number } | { refused: string };
@@ -103,6 +110,7 @@ export class ModuleHost {
         name: module.name,
         section: undefined,
         status: 'stopped',
+        error: undefined,
         run: null,
         stopped: Promise.resolve(true),
         inbox: Promise.resolve(),
@@ -111,6 +119,7 @@ export class ModuleHost {
         attempt: 0,
         lastFailure: null,
         handlerErrors: 0,
+        display: undefined,
       };
     });
   }
@@ -231,6 +240,12 @@ export class ModuleHost {
       setStatus: (status, error) => {
         if (live()) this.#report(slot, status, error);
       },
+      setDisplayStats: (stats) => {
+        if (!live()) return;
+        slot.display = stats;
+        this.#report(slot, slot.status, slot.error);
+      },
+      fleetOnline: () => this.#o.fleetOnline?.() ?? false,
       fail: (err) => this.#fail(slot, run, 'failed', err),
       commands: { register: (verb, handler) => this.#register(slot, run, verb, handler) },
       settings: () => slot.section,
@@ -346,7 +361,8 @@ export class ModuleHost {
   /** The heartbeat's status; until ModuleStatus has a `failures` field, the count rides in `error`. */
   #report(slot: Slot, status: ModuleStatus['status'], error?: string): void {
     slot.status = status;
+    slot.error = error;
     const text = error ?? (slot.failures && status !== 'failed' ? `last failure: ${slot.lastFailure}` : undefined);
-    this.#o.setStatus(slot.name, status, text, slot.failures);
+    this.#o.setStatus(slot.name, status, text, slot.failures, slot.display);
   }
 }

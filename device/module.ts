@@ -7,8 +7,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
-import type { ContentBody, ContentKind, Logger, ModuleStatus, Role, StreamName, StreamRecord } from '../protocols/index.js';
+import type { ContentBody, ContentKind, FrameImage, Logger, ModuleStatus, Role, StreamName, StreamRecord } from '../protocols/index.js';
 import type { Board } from '../hardware/board/board.js';
+import type { PushButton } from '../hardware/button/button.js';
 import type { DoorCounter } from '../hardware/door/door.js';
 import type { EpaperPanel } from '../hardware/epaper/epaper.js';
 import type { GnssReceiver } from '../hardware/gnss/gnss.js';
@@ -20,6 +21,8 @@ export interface ModuleDrivers {
   doors?: DoorCounter;
   gnss?: GnssReceiver;
   epaper?: EpaperPanel;
+  /** The stop display's talking button (device/speech/talking-button.ts reads the screen aloud on a press). */
+  button?: PushButton;
 }
 
 /** A module's own tables in the agent's SQLite file (device/module-db.ts). */
@@ -50,7 +53,12 @@ export interface FrameReport {
   kind: string;
   summary: string;
   hash?: string;
+  /** The picture on the glass (protocols/mqtt/frame-image.ts `encodeFrameImage`); `hash` is then that of its bits. */
+  image?: FrameImage;
 }
+
+/** An e-paper module's refresh counts, reported with its status in the heartbeat. */
+export type DisplayStats = NonNullable<ModuleStatus['display']>;
 
 /** What a module gets: everything it may touch, nothing global. One per start (a restart gets a new one). */
 export interface AgentContext<S = unknown> {
@@ -66,6 +74,10 @@ export interface AgentContext<S = unknown> {
   record<K extends StreamName>(stream: K, data: StreamRecord<K>, ts?: number): Promise<number>;
   /** This module's status in the heartbeat (`ok` once start() returns, unless set otherwise). */
   setStatus(status: Exclude<ModuleStatus['status'], 'failed' | 'stopped'>, error?: string): void;
+  /** Refresh counts of the display this module drives, carried with its status from now on. */
+  setDisplayStats(stats: DisplayStats): void;
+  /** Whether the fleet can be heard now: connected, and the fleet service online. */
+  fleetOnline(): boolean;
   /** Gives up: the module is stopped, marked failed and restarted with backoff. */
   fail(err: unknown): void;
   readonly commands: ModuleCommands;

@@ -32,9 +32,34 @@ const TimeZone = z.string().refine(
   { message: 'not a known IANA time zone' },
 );
 
+/**
+ * The stop display (`departures`): what it lists and how it words it (plan.ts), when the e-paper
+ * glass may refresh (refresh.ts). Flat keys, so `tabla config set modules.departures.<key>` reaches each.
+ */
 export const DeparturesSettings = z
   .object({
-    timeZone: TimeZone.default('Europe/Ljubljana').describe("the stop's local time zone, for the times in the frame summary"),
+    timeZone: TimeZone.default('Europe/Ljubljana').describe("the stop's local time zone, for every time shown and the frame summary"),
+    horizonMin: z.number().int().min(30).max(180).default(60).describe('departures this many minutes ahead are listed; none within it: the "no departures" screen'),
+    countdownMin: z.number().int().min(0).max(60).default(20).describe('up to this many minutes away a departure shows as `N min`, later as its clock time'),
+    realtimeMaxAgeS: z.number().int().min(30).max(600).default(90).describe('a live time the fleet has not vouched for this long is shown as scheduled'),
+    liveMaxAgeS: z
+      .number()
+      .int()
+      .min(30)
+      .max(3600)
+      .default(180)
+      .describe('without the fleet for this long the display shows its own timetable, marked scheduled, with a notice'),
+    outOfServiceDetail: z.string().max(100).optional().describe('second line of the out-of-service and no-data screens (e.g. where to find the timetable)'),
+    tickS: z.number().min(1).max(60).default(5).describe('how often the screen is planned again without new content (departures leave, minutes pass)'),
+    refreshMinIntervalS: z.number().min(0).max(600).default(30).describe('least time between two refreshes of the glass; a change inside it waits'),
+    fullRefreshEvery: z.number().int().min(1).max(1000).default(10).describe('a full refresh after this many partial ones (clears ghosting)'),
+    dailyFullRefreshHour: z.number().int().min(0).max(23).default(3).describe('the first refresh after this local hour each day is a full one'),
+    fullRefreshAboveShare: z.number().min(0).max(1).default(0.5).describe('changed windows covering more than this share of the glass: a full refresh'),
+    minTemperatureC: z.number().min(-40).max(30).default(0).describe("below this the panel is not refreshed (its datasheet's range)"),
+    maxTemperatureC: z.number().min(20).max(80).default(50).describe('above this the panel is not refreshed'),
+    ambientTemperatureC: z.number().min(-40).max(80).optional().describe('the temperature to judge by when the panel has no sensor of its own'),
+    quietAfterMin: z.number().int().min(0).max(240).default(20).describe("quiet hours begin this long after the day's last timetabled departure"),
+    quietBeforeMin: z.number().int().min(0).max(240).default(30).describe("and end this long before the next day's first"),
   })
   .strict();
 export type DeparturesSettings = z.infer<typeof DeparturesSettings>;
