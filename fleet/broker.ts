@@ -139,6 +139,40 @@ export class EmbeddedBroker {
   }
 
   /**
+   * The fleet's own connection when it runs in this process: subscriptions on the broker's emitter
+   * and publications straight into it — no loopback socket, no MQTT encoding and parsing both
+   * ways, no second copy of every message. Retained messages matching the filters are handed over
+   * first, as a SUBSCRIBE would. `onMessage` must not throw (the fleet wraps its handlers).
+   */
+  async attachLocal(filters: readonly string[], onMessage: (topic: string, payload: Buffer) => void): Promise<LocalAttachment> {
+    const aedes = this.#aedes;
+    if (!aedes) throw new Error('the embedded broker is not running');
+    const deliver = (packet: { topic: string; payload: Buffer | string }, cb: () => void) => {
+      try {
+        onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+      } finally {
+        cb();
+      }
+    };
+    const on = (filter: string) => new Promise<void>((resolve, reject) => aedes.subscribe(filter, deliver, (err?: Error) => (err ? reject(err) : resolve())));
+    const off = (filter: string) => new Promise<void>((resolve) => aedes.unsubscribe(filter, deliver, () => resolve()));
+    for (const filter of filters) await on(filter);
+    // Aedes' types leave the persistence out; its createRetainedStreamCombi is what a SUBSCRIBE uses.
+    const persistence = (aedes as unknown as { persistence: { createRetainedStreamCombi(p: string[]): AsyncIterable<{ topic: string; payload: Buffer }> } }).persistence;
+    for await (const packet of persistence.createRetainedStreamCombi([...filters])) {
+      deliver(packet, () => {});
+    }
+    return {
+      publish(topic, payload, options, done) {
+        aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos, retain: options.retain, dup: false }, (err?: Error) => done?.(err ?? undefined));
+      },
+      async detach() {
+        for (const filter of filters) await off(filter);
+      },
+    };
+  }
+
+  /**
    * Puts a PacketGuard between the socket and Aedes, which reads with `conn.read(null)` on
    * 'readable': the socket's own `read` is wrapped, so each buffer is inspected as Aedes takes it,
    * with no extra stream. A refusal destroys the socket before Aedes parses any of that buffer.
@@ -176,6 +210,13 @@ export class EmbeddedBroker {
     );
     this.#servers = [];
   }
+}
+
+/** The fleet's in-process connection to the embedded broker (EmbeddedBroker.attachLocal). */
+export interface LocalAttachment {
+  /** Publishes as the broker's own (no client, no ACL: the fleet may publish anywhere). */
+  publish(topic: string, payload: string, options: { qos: 0 | 1; retain: boolean }, done?: (err?: Error) => void): void;
+  detach(): Promise<void>;
 }
 
 function listen(server: net.Server, port: number, host: string): Promise<number> {

@@ -22,7 +22,15 @@ export interface FleetLinkOptions {
   onMessage(topicName: string, payload: Buffer): void;
 }
 
-export class FleetLink {
+/** What the service needs of its broker connection: over MQTT (FleetLink) or in this process (LocalFleetLink). */
+export interface FleetConnection {
+  readonly connected: boolean;
+  readonly publish: RawPublish;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class FleetLink implements FleetConnection {
   readonly #o: FleetLinkOptions;
   #client: MqttClient | null = null;
 

@@ -5,7 +5,8 @@
  *               [--tls-port N --tls-cert FILE --tls-key FILE] [--public-mqtt-url URL]
  *
  * Environment: TABLA_DATA_DIR (default ./.tabla), TABLA_HTTP_PORT (8080), TABLA_MQTT_PORT (1883),
- * TABLA_HTTP_HOST / TABLA_MQTT_HOST (127.0.0.1), TABLA_MQTT_URL, TABLA_LOG_LEVEL.
+ * TABLA_HTTP_HOST / TABLA_MQTT_HOST (127.0.0.1), TABLA_MQTT_URL, TABLA_LOG_LEVEL,
+ * TABLA_FLEET_LINK (local: in process with the embedded broker, the default; mqtt: over loopback).
  *
  * Exit codes: 0 stopped, 1 failure (the supervisor restarts it), 2 a setting the operator must fix
  * (TLS files, data directory, a port in use): `tabla-fleet: <setting>: <why>` on stderr. An uncaught
@@ -115,6 +116,8 @@ if (tlsPort && tlsCert && tlsKey) {
   }
 }
 const mqttUrl = values['mqtt-url'] ?? env.TABLA_MQTT_URL;
+const linkEnv = env.TABLA_FLEET_LINK;
+if (linkEnv !== undefined && linkEnv !== 'local' && linkEnv !== 'mqtt') badSetting('TABLA_FLEET_LINK', `${linkEnv} is neither local nor mqtt`);
 const publicMqttUrl = values['public-mqtt-url'] ?? env.TABLA_PUBLIC_MQTT_URL;
 const dataDir = path.resolve(values['data-dir'] ?? dataDirFromEnv());
 checkDataDir(dataDir);
@@ -129,6 +132,7 @@ try {
     mqttPort: port('TABLA_MQTT_PORT', values['mqtt-port'] ?? env.TABLA_MQTT_PORT, 1883),
     mqttHost: values['mqtt-host'] ?? env.TABLA_MQTT_HOST ?? '127.0.0.1',
     ...(mqttUrl ? { mqttUrl } : {}),
+    ...(linkEnv ? { link: linkEnv } : {}),
     ...(publicMqttUrl ? { publicMqttUrl } : {}),
     ...(tlsPort && tlsCert && tlsKey ? { tls: { port: port('--tls-port', tlsPort, 8883), certFile: tlsCert, keyFile: tlsKey } } : {}),
     log,

@@ -5,8 +5,9 @@
  * messages go through the handler table (handlers.ts), HTTP through the route table (http/),
  * features through engines on the bus (engines/).
  *
- * The fleet is a client of the broker like any device — in the embedded case too, over loopback —
- * so one code path serves a town on one machine and a region on a broker cluster.
+ * The fleet reaches its broker through one interface (link.ts FleetConnection): as an MQTT client
+ * like any device for an external broker (a region on a broker cluster), in this process for the
+ * embedded one (a town on one machine: one MQTT hop per message instead of two).
  */
 import type Database from 'better-sqlite3';
 import type { Clock, Logger } from '../protocols/index.js';
@@ -23,7 +24,8 @@ import { type HandlerContext, defineHandlerMetrics, dispatch } from './handlers.
 import { HttpApi } from './http/router.js';
 import { type ApiContext, commandRoutes, configRoutes, deviceRoutes, serviceRoutes } from './http/routes.js';
 import { Ingest } from './ingest.js';
-import { FleetLink } from './link.js';
+import { FleetLink, type FleetConnection } from './link.js';
+import { LocalFleetLink } from './link-local.js';
 import { type FleetLocal, loadOrCreateLocal, writeLocal } from './local.js';
 import { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
@@ -49,6 +51,11 @@ export interface FleetOptions {
   clock?: Clock;
   /** The engines to run (default: engines/index.ts). */
   engines?: FleetEngine[];
+  /**
+   * How the fleet reaches its embedded broker: 'local' (default), in this process; 'mqtt', as a
+   * loopback MQTT client like any device (TABLA_FLEET_LINK=mqtt). An external broker is always 'mqtt'.
+   */
+  link?: 'local' | 'mqtt';
 }
 
 /** A `0.0.0.0` or `::` listener is reached on loopback from here. */
@@ -75,7 +82,7 @@ export class FleetService {
   readonly http: HttpApi;
   readonly engines: EngineHost;
   broker: EmbeddedBroker | null = null;
-  #link: FleetLink | null = null;
+  #link: FleetConnection | null = null;
   #timers: NodeJS.Timeout[] = [];
   readonly #steps: ClockStepDetector;
   /** Derived presence as last seen by the sweep, to emit `presence-changed` when time alone changes it (stale). */
@@ -162,14 +169,13 @@ export class FleetService {
     }
     for (const engine of o.engines ?? defaultEngines()) await this.engines.start(engine);
     const handlers = this.#handlerContext();
-    this.#link = new FleetLink({
-      url: this.mqttUrl,
-      password: this.local.mqttPassword,
-      startedAt: this.startedAt,
-      clock: this.clock,
-      log: this.log,
-      onMessage: (t, payload) => dispatch(handlers, t, payload),
-    });
+    const onMessage = (t: string, payload: Buffer) => dispatch(handlers, t, payload);
+    // With its own broker the fleet attaches in process (link-local.ts); TABLA_FLEET_LINK=mqtt makes
+    // it a loopback client like any device, as it is of an external broker.
+    this.#link =
+      this.broker && o.link !== 'mqtt'
+        ? new LocalFleetLink({ broker: this.broker, startedAt: this.startedAt, clock: this.clock, log: this.log, onMessage })
+        : new FleetLink({ url: this.mqttUrl, password: this.local.mqttPassword, startedAt: this.startedAt, clock: this.clock, log: this.log, onMessage });
     await this.#link.connect();
     const port = await this.http.listen(o.httpPort ?? 8080, o.httpHost ?? '127.0.0.1');
     this.httpUrl = `http://${reachable(o.httpHost)}:${port}`;
