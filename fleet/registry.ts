@@ -1,6 +1,6 @@
 /**
  * The device registry: who exists, in which role and site, with which credentials, and the last
- * birth, state and frame each one sent.
+ * birth, state and frame (without its picture) each one sent.
  */
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -124,8 +124,10 @@ export class Registry {
     this.#db.prepare('UPDATE devices SET state = ?, epoch = max(epoch, ?), last_seen = ? WHERE id = ?').run(JSON.stringify(state), state.epoch, Date.now(), id);
   }
 
+  /** Keeps what a frame says (kind, summary, hash), not its picture: the displays engine keeps that, and listings stay small. */
   recordFrame(id: string, frame: Frame): void {
-    this.#db.prepare('UPDATE devices SET frame = ?, last_seen = ? WHERE id = ?').run(JSON.stringify(frame), Date.now(), id);
+    const { image: _picture, ...said } = frame;
+    this.#db.prepare('UPDATE devices SET frame = ?, last_seen = ? WHERE id = ?').run(JSON.stringify(said), Date.now(), id);
   }
 }
 

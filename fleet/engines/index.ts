@@ -5,6 +5,7 @@
  */
 import type { FleetEngine } from './engine.js';
 import { Timetables, gtfsEngine } from './gtfs/index.js';
+import { displaysEngine } from './displays/index.js';
 import { etaEngine } from './eta/index.js';
 import { gtfsRtEngine } from './gtfs-rt/index.js';
 import { streamsEngine } from './streams/index.js';
@@ -36,5 +37,7 @@ export function defaultEngines(timetables = new Timetables()): FleetEngine[] {
     eta,
     gtfsRtEngine({ eta: eta.live }),
     gtfsEngine({ timetables, ...(env.TABLA_GTFS ? { path: env.TABLA_GTFS } : {}), ...(env.TABLA_GTFS_SITE ? { site: env.TABLA_GTFS_SITE } : {}) }),
+    // After gtfs: the stored feeds are loaded by then, so a fleet's start is no feed change to resend.
+    displaysEngine({ timetables }),
   ];
 }
