@@ -42,5 +42,7 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
   const b = config.button;
   // A relative `presses` file is resolved by the config loader, as the doors' `visits` are.
   if (b) drivers.button = createButton(b, { log: log.child('button') });
+  // A description, not a driver: the talking button makes its speaker from it (a relative `file` resolved by the config loader).
+  if (config.audio) drivers.audio = config.audio;
   return drivers;
 }

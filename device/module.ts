@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
-import type { ContentBody, ContentKind, FrameImage, Logger, ModuleStatus, Role, StreamName, StreamRecord } from '../protocols/index.js';
+import type { AudioHardware, ContentBody, ContentKind, FrameImage, Logger, ModuleStatus, Role, StreamName, StreamRecord } from '../protocols/index.js';
 import type { Board } from '../hardware/board/board.js';
 import type { PushButton } from '../hardware/button/button.js';
 import type { DoorCounter } from '../hardware/door/door.js';
@@ -23,6 +23,8 @@ export interface ModuleDrivers {
   epaper?: EpaperPanel;
   /** The stop display's talking button (device/speech/talking-button.ts reads the screen aloud on a press). */
   button?: PushButton;
+  /** Where the talking button's speech goes (config `hardware.audio`; without it, ALSA's default device). */
+  audio?: AudioHardware;
 }
 
 /** A module's own tables in the agent's SQLite file (device/module-db.ts). */

@@ -137,12 +137,50 @@ export const ButtonHardware = z.discriminatedUnion('kind', [
 ]);
 export type ButtonHardware = z.infer<typeof ButtonHardware>;
 
+/** How the talking button's voice sounds, whatever it plays through (espeak-ng's options). */
+const voice = {
+  wordsPerMinute: z.number().int().min(80).max(450).optional().describe('speaking rate in words a minute (default 140: slower than espeak-ng\'s 175, for a noisy stop)'),
+  amplitude: z.number().int().min(0).max(200).optional().describe("espeak-ng's volume, 0–200 (default 100)"),
+  espeak: z
+    .string()
+    .min(1)
+    .refine((p) => !p.includes('/') || p.startsWith('/'), 'a program name on PATH or an absolute path')
+    .optional()
+    .describe('the espeak-ng program, when not `espeak-ng` on PATH: a name on PATH or an absolute path'),
+};
+
+export const AudioHardware = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('alsa'),
+      device: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe("the ALSA device for `aplay -D`, e.g. plughw:CARD=Headphones (a Pi's 3.5 mm jack) or plughw:CARD=Device (a USB speaker); default ALSA's default device (`aplay -L` lists them)"),
+      ...voice,
+    })
+    .strict()
+    .describe('speech played on a sound card: espeak-ng --stdout | aplay -q [-D device] (apt-get install espeak-ng alsa-utils)'),
+  z
+    .object({
+      kind: z.literal('wav'),
+      file: z.string().min(1).describe('the WAV each reading is written to, relative to the config file; replaced whole (temp file + rename) at each press'),
+      ...voice,
+    })
+    .strict()
+    .describe('speech written to a WAV file instead of played (the simulated town; tests)'),
+]);
+export type AudioHardware = z.infer<typeof AudioHardware>;
+
 export const HardwareConfig = z
   .object({
     doors: DoorsHardware.optional().describe('door passenger counters (bus)'),
     gnss: GnssHardware.optional().describe('the GNSS receiver (bus)'),
     epaper: EpaperHardware.optional().describe('the e-paper panel (stop-display)'),
     button: ButtonHardware.optional().describe('the talking button that reads the departures aloud (stop-display)'),
+    audio: AudioHardware.optional().describe("where the talking button's speech goes (stop-display; default: ALSA's default device through aplay)"),
   })
   .strict();
 export type HardwareConfig = z.infer<typeof HardwareConfig>;

@@ -40,9 +40,19 @@ export const ModuleStatus = z.object({
       lastRefreshMs: z.number().nonnegative().optional().describe("the last refresh's duration"),
       lastRefreshAt: z.number().int().optional().describe('when it ended, ms since the Unix epoch'),
       held: z.string().max(200).optional().describe('why refreshes are held now (temperature, quiet hours, a fault)'),
+      talk: z
+        .object({
+          presses: z.number().int().nonnegative().describe('presses of the talking button since the module started'),
+          spoken: z.number().int().nonnegative().describe('readings finished'),
+          ignored: z.number().int().nonnegative().describe('presses while a reading was under way'),
+          failures: z.number().int().nonnegative().describe('readings that failed, and a button that could not be started'),
+          lastError: z.string().max(500).optional(),
+        })
+        .optional()
+        .describe("the stop display's talking button, where it has one"),
     })
     .optional()
-    .describe("an e-paper display module's refresh counts"),
+    .describe("an e-paper display module's refresh counts (and its talking button's)"),
 });
 export type ModuleStatus = z.infer<typeof ModuleStatus>;
 

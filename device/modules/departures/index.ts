@@ -8,17 +8,20 @@
  *
  * Without a panel it is the data module it was: the latest board reported as its frame (summary,
  * hash of the board).
+ *
+ * With a button, a press reads the planned screen aloud (talk.ts); its counts go with the display's.
  */
 import type { ArrivalBoard, ContentBody, DeparturesSettings, ServiceMessage, StopTimetable } from '../../../protocols/index.js';
 import { MODULE_SETTINGS, encodeFrameImage, frameImageHash } from '../../../protocols/index.js';
 import type { Frame1bpp, PanelWindow } from '../../../hardware/epaper/epaper.js';
 import { changedBands, renderScreen } from '../../render/index.js';
-import type { AgentContext, AgentModule } from '../../module.js';
+import type { AgentContext, AgentModule, DisplayStats } from '../../module.js';
 import { Glass } from './glass.js';
 import { outOfServiceScreen, planScreen, type Plan, type StoredBoard } from './plan.js';
 import type { Screen } from './screen.js';
 import { DeparturesStore } from './store.js';
 import { boardHash, boardSummary, screenSummary } from './summary.js';
+import { startTalk, type Talk, type TalkStats } from './talk.js';
 
 export type { StoredBoard } from './plan.js';
 
@@ -58,6 +61,13 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
   let status = '';
   let cancelTick: (() => void) | null = null;
   let tickS = 0;
+  let talk: Talk | null = null;
+  let shownStats: DisplayStats | null = null;
+  let talkStats: TalkStats | null = null;
+  /** The glass's counts with the talking button's (without a panel, the button's are in the log only). */
+  const showStats = (c: AgentContext<DeparturesSettings>) => {
+    if (shownStats) c.setDisplayStats(talkStats ? { ...shownStats, talk: talkStats } : shownStats);
+  };
 
   const showBoard = (c: AgentContext<DeparturesSettings>, board: ArrivalBoard) =>
     void c.publishFrame({ kind: 'arrival-board', summary: boardSummary(board, c.settings().timeZone), hash: boardHash(board) });
@@ -96,6 +106,7 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
       status = '';
       fault = null;
       lastPlan = null;
+      shownStats = talkStats = null;
       store = new DeparturesStore(c.db, c.log);
       const board = store.load('arrival-board');
       latest = board && { board: board.body, receivedAt: board.receivedAt };
@@ -118,13 +129,22 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
                 image: encodeFrameImage(bits, panel.width, panel.height),
               });
             },
-            onStats: (stats) => c.setDisplayStats(stats),
+            onStats: (stats) => {
+              shownStats = stats;
+              showStats(c);
+            },
             onFault: (error) => {
               fault = error;
               report(c);
             },
           })
         : null;
+      const button = c.drivers.button;
+      const onTalkStats = (stats: TalkStats) => {
+        talkStats = stats;
+        showStats(c);
+      };
+      talk = button ? startTalk({ button, audio: c.drivers.audio, screen: () => lastPlan?.screen ?? null, log: c.log.child('talk'), onStats: onTalkStats }) : null;
       report(c);
       if (!glass && latest) showBoard(c, latest.board);
       tick(c);
@@ -136,6 +156,9 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
       ctx = null;
       cancelTick?.();
       cancelTick = null;
+      const t = talk;
+      talk = null;
+      await t?.stop(); // never rejects; before the out-of-service screen
       const g = glass;
       glass = null;
       if (g && c) {
