@@ -151,7 +151,10 @@ export class EmbeddedBroker {
       try {
         onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
       } finally {
-        cb();
+        // Not synchronously: the emitter would start its next queued message inside this call, and
+        // a burst from a thousand devices would nest that deep (a stack overflow). A microtask
+        // unwinds first and still keeps the emitter's order.
+        queueMicrotask(cb);
       }
     };
     const on = (filter: string) => new Promise<void>((resolve, reject) => aedes.subscribe(filter, deliver, (err?: Error) => (err ? reject(err) : resolve())));
@@ -159,9 +162,7 @@ export class EmbeddedBroker {
     for (const filter of filters) await on(filter);
     // Aedes' types leave the persistence out; its createRetainedStreamCombi is what a SUBSCRIBE uses.
     const persistence = (aedes as unknown as { persistence: { createRetainedStreamCombi(p: string[]): AsyncIterable<{ topic: string; payload: Buffer }> } }).persistence;
-    for await (const packet of persistence.createRetainedStreamCombi([...filters])) {
-      deliver(packet, () => {});
-    }
+    for await (const packet of persistence.createRetainedStreamCombi([...filters])) deliver(packet, () => {});
     return {
       publish(topic, payload, options, done) {
         aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos, retain: options.retain, dup: false }, (err?: Error) => done?.(err ?? undefined));

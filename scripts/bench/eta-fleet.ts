@@ -257,8 +257,9 @@ export class BoardLatency {
       }
       return ok;
     }) as typeof fleet.outgoing.content;
-    aedes.on('publish', (packet, client) => {
-      if (!client || !packet.topic.endsWith('/content')) return;
+    // The fleet publishes in process (fleet/link-local.ts): its boards come without a client.
+    aedes.on('publish', (packet) => {
+      if (!packet.topic.endsWith('/content')) return;
       this.boards++;
       if (!this.on) return;
       const t1 = now();
