@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only=outbox,ingest,drain,sd,nmea,eta,render] [-- --quick]`
+ * `npm run bench [-- --json] [-- --only=outbox,ingest,drain,sd,nmea,eta,render,glass] [-- --quick]`
  *
  * Tabla's throughput against raw baselines measured in the same run on the same machine:
  *   outbox_append_ratio   Outbox.append/s ÷ raw better-sqlite3 batched inserts/s      (target ≥ 0.5)
@@ -13,6 +13,8 @@
  *   fix_to_board_p99_ms   a fix's arrival at the fleet → the board it changed on the display's topic (target ≤ 50)
  *   render_ms_p99         a stop display's full 800×480 frame from its Screen (target ≤ 20), and render_ratio:
  *                           ÷ the same frame's primitives replayed raw, no layout (scripts/bench/render.ts)
+ *   content_to_glass_p99_ms  a stop display's agent: arrival-board received → the partial refresh issued to the
+ *                           panel (info), and content_raw_p99_ms: the same boards to a bare subscriber (scripts/bench/glass.ts)
  * Human-readable lines as it goes; with --json, one JSON object on the last line.
  * Everything binds to 127.0.0.1 on free ports, lives in temp dirs, and is stopped at the end.
  *
@@ -31,6 +33,7 @@ import { benchDrain, type DrainResult } from './drain.js';
 import { benchIngest, instrumentFlush, type FlushStats, type IngestResult } from './ingest.js';
 import { benchOutbox, type OutboxBenchResult } from './outbox.js';
 import { benchEta, type EtaResult } from './eta.js';
+import { benchGlass } from './glass.js';
 import { benchNmea } from './nmea.js';
 import { benchRender } from './render.js';
 import { benchSd, type SdOptions, type SdResult } from './sd.js';
@@ -40,7 +43,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
-const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd', 'nmea', 'eta', 'render']);
+const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd', 'nmea', 'eta', 'render', 'glass']);
 const TARGETS = { outbox_append_ratio: 0.5, ingest_ratio: 0.6, drain_records_per_s: 10_000, eta_ingest_ratio: 0.6, fix_to_board_p99_ms: 50, render_ms_p99: 20 };
 const LIMIT_MS = Number(process.env.TABLA_BENCH_LIMIT_MS ?? 360_000);
 
@@ -309,6 +312,31 @@ async function main(): Promise<Record<string, unknown>> {
     out.render = r;
   }
 
+  if (only.has('glass')) {
+    const log = countingLogger('glass');
+    const r = await benchGlass({ samples: quick ? 200 : 300, warmup: 20, speed: 200, log });
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    const pc = (p: { p50: number; p99: number; max: number }) => `p50 ${ms(p.p50)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`;
+    say('\n[8] content to glass: a stop display (real Agent, departures module, Waveshare driver on the UC8179 emulator at speed ' + r.speed + ')');
+    say(`    receiving arrival-board content from a real FleetService (outgoing.content → embedded broker), ${r.payloadBytes}-byte payloads, one row changed each time,`);
+    say('    one at a time (each waited for until the panel sleeps again). refreshMinIntervalS 0: every change goes through — the production');
+    say("    minimum interval (30 s) defers changes by design. 'Received': the departures module's onContent, as the agent hands it over.");
+    say(`    raw: the same boards to a bare mqtt.js subscriber (the display's account) that JSON.parses them: publish → decoded ${pc(r.raw)}`);
+    say(`    publish → module onContent (broker, agent's decode and schema checks): ${pc(r.publishToModule)}`);
+    say(`    received → partial() called (store, plan, render, changed bands): ${pc(r.contentToPartialCall)}`);
+    say(`    received → 0x12 of the partial refresh (${r.samples} partials, ${r.windowsPerChange.toFixed(2)} window(s) a change, ${r.windowHeightPx.toFixed(0)} px high): ${pc(r.contentToGlass)}`);
+    say(`    received → panel done and asleep (at speed ${r.speed}): ${pc(r.contentToDone)}; publish → 0x12: ${pc(r.publishToGlass)}`);
+    say(`    on a real panel (speed 1) the driver's waits before 0x12 (wake: reset, init, charge pump) add ${r.waitsBeforeRefreshMs.toFixed(0)} ms, and the SPI transfer its time (here ÷ ${r.speed})`);
+    say(`    full refreshes among the changes (fullRefreshEvery 10, by design): ${r.fullRefreshes.n}, received → 0x12 ${pc(r.fullRefreshes)} (not in the samples)`);
+    say(`    content_to_glass_p99_ms = ${ms(r.contentToGlass.p99)}; content_raw_p99_ms = ${ms(r.raw.p99)}; ratio ${r.ratio.toFixed(2)} (info, no target)`);
+    for (const p of r.problems) say(`    PROBLEM: ${p}`);
+    if (log.problems.length) say(`    logged ${log.problems.length}+ warnings/errors, first: ${log.problems[0]}`);
+    out.content_to_glass_p99_ms = round(r.contentToGlass.p99, 2);
+    out.content_raw_p99_ms = round(r.raw.p99, 2);
+    out.content_glass_ratio = round(r.ratio, 2);
+    out.glass = { ...r, warnings: log.problems };
+  }
+
   out.elapsed_s = round((Date.now() - started) / 1000, 1);
   say(`\nsummary (${out.elapsed_s} s):`);
   if ('outbox_append_ratio' in out) say(`    outbox_append_ratio ${out.outbox_append_ratio}  (${fmt(out.outbox_appends_per_s as number)} / ${fmt(out.raw_sqlite_inserts_per_s as number)} /s)  ${verdict(out.outbox_append_ratio as number, TARGETS.outbox_append_ratio)}`);
@@ -321,6 +349,7 @@ async function main(): Promise<Record<string, unknown>> {
     say(`    fix_to_board_p99_ms ${out.fix_to_board_p99_ms}  ${verdictAtMost(out.fix_to_board_p99_ms as number, TARGETS.fix_to_board_p99_ms)}`);
   }
   if ('render_ms_p99' in out) say(`    render_ms_p99       ${out.render_ms_p99}  (raw ${out.render_raw_ms_p99} ms, ratio ${out.render_ratio})  ${verdictAtMost(out.render_ms_p99 as number, TARGETS.render_ms_p99)}`);
+  if ('content_to_glass_p99_ms' in out) say(`    content_to_glass_p99_ms ${out.content_to_glass_p99_ms}  (raw ${out.content_raw_p99_ms} ms, ratio ${out.content_glass_ratio})  info`);
   out.targets = TARGETS;
   return out;
 }
