@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm start: the fleet with its embedded broker and a small simulated town — Velenje's free town
-// bus Lokal'c (three buses and three stop displays) and parking in Celje (panels and car-park
-// counters) — every agent a real process connecting over TCP with its own outbox under
-// $TABLA_DATA_DIR. Ctrl-C stops everything cleanly.
+// bus Lokal'c (three buses and a stop display at each of its 42 stops) and parking in Celje
+// (panels and car-park counters) — every agent real, connecting over TCP with its own outbox under
+// $TABLA_DATA_DIR: each bus and each of Celje's agents a process of its own, the 42 stop displays
+// one tabla-agent process with a `--config` each. Ctrl-C stops everything cleanly.
 //
 // The buses drive blocks of today's Lokal'c timetable (scripts/lokalc/: an illustrative feed the
 // fleet loads as TABLA_GTFS, site velenje) from where those blocks are now: each one's GNSS log is
@@ -11,12 +12,18 @@
 // stop it stands at (scripts/lokalc/riders.mjs), which its simulated doors walk through their beams
 // for the real counter and apc module. The fleet matches the buses to their trips, serves
 // GTFS-Realtime and the stop displays' boards, and sums the ridership.
+//
+// Each stop display (scripts/lokalc/displays.mjs) draws its board on a simulated e-paper panel —
+// the real Waveshare driver on the controller's emulator, at a real panel's pace — which saves its
+// glass as $TABLA_DATA_DIR/displays/<id>.png after every refresh; the same picture goes to the
+// fleet as the display's frame (`tabla preview <id>`).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildLokalcGtfs, zipFeed } from './lokalc/build-gtfs.mjs';
 import { blocksForBuses, describeBus, inService, writeGnssLog } from './lokalc/buses.mjs';
+import { DISPLAYS_DIR, displayHardware, stopDisplays } from './lokalc/displays.mjs';
 import { VISIT_QUIET_S, writeVisitLog } from './lokalc/riders.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,16 +40,15 @@ const TOWN = [
   { id: 'bus-lokalc-1', role: 'bus', site: SITE, labels: { label: '101', capacity: '60' } },
   { id: 'bus-lokalc-2', role: 'bus', site: SITE, labels: { label: '102', capacity: '60' } },
   { id: 'bus-lokalc-3', role: 'bus', site: SITE, labels: { label: '103', capacity: '40' } },
-  // labels: `stop` the stop_id in the Lokal'c feed whose departures the display shows
-  { id: 'stop-velenje-postaja', role: 'stop-display', site: SITE, labels: { stop: 'ap' } },
-  { id: 'stop-velenje-trznica', role: 'stop-display', site: SITE, labels: { stop: 'trznica' } },
-  { id: 'stop-velenje-salek', role: 'stop-display', site: SITE, labels: { stop: 'salek' } },
+  // one at each stop; labels: `stop` the stop_id in the Lokal'c feed whose departures the display shows
+  ...stopDisplays(),
   { id: 'panel-celje-mariborska', role: 'parking-panel', site: 'celje' },
   { id: 'panel-celje-ljubljanska', role: 'parking-panel', site: 'celje' },
   { id: 'counter-celje-glazija', role: 'car-park-counter', site: 'celje' },
   { id: 'counter-celje-celeiapark', role: 'car-park-counter', site: 'celje' },
 ];
-const BUSES = TOWN.filter((d) => d.role === 'bus');
+/** The stop displays run in one agent process, logging to this file under the data dir. */
+const DISPLAYS_LOG = path.join('agents', 'stop-displays.log');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -152,6 +158,7 @@ async function provisionTown(local, call) {
       const modules = config.settings?.modules ?? {};
       config.settings = { ...config.settings, modules: { ...modules, apc: { ...modules.apc, visitQuietS: VISIT_QUIET_S } } };
     }
+    if (d.role === 'stop-display') config.hardware = displayHardware({ id: d.id, dataDir, configDir: dir });
     writeAtomic(file, JSON.stringify(config, null, 2) + '\n', 0o600);
     configs.push({ ...d, dir, file, log: path.join(dir, 'agent.log') });
   }
@@ -193,17 +200,21 @@ const env = { ...process.env, TABLA_DATA_DIR: dataDir, TABLA_HTTP_PORT: httpPort
 // Children get their own process group: Ctrl-C reaches only this script, which stops the agents
 // first (so they say goodbye to a fleet that is still listening), then the fleet.
 const fleet = spawn(process.execPath, [path.join(root, 'dist/fleet/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-/** device id → its agent process */
+/** device id (the stop displays: 'stop-displays') → its agent process */
 const agents = new Map();
 let stopping = false;
 let renewTimer = null;
 
-function startAgent(d) {
-  const log = fs.openSync(d.log, 'a');
-  const child = spawn(process.execPath, [path.join(root, 'dist/device/main.js'), '--config', d.file], { stdio: ['ignore', log, log], detached: true });
+/** Runs the agents of `ds` in one tabla-agent process, known as `name`, logging to `logFile`. */
+function startAgents(name, ds, logFile) {
+  const log = fs.openSync(logFile, 'a');
+  const args = ds.flatMap((d) => ['--config', d.file]);
+  const child = spawn(process.execPath, [path.join(root, 'dist/device/main.js'), ...args], { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
-  agents.set(d.id, child);
+  agents.set(name, child);
 }
+
+const startAgent = (d) => startAgents(d.id, [d], d.log);
 
 async function stopAgent(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -255,7 +266,9 @@ try {
   const local = await waitForFleet(fleet);
   const call = api(local);
   const town = await provisionTown(local, call);
-  for (const d of town) if (d.role !== 'bus') startAgent(d);
+  const displays = town.filter((d) => d.role === 'stop-display');
+  startAgents('stop-displays', displays, path.join(dataDir, DISPLAYS_LOG));
+  for (const d of town) if (d.role !== 'bus' && d.role !== 'stop-display') startAgent(d);
   const { parseGtfsZip, epochSentences, visitWalkMs } = await typescript;
   const feed = parseGtfsZip(zipped).feed;
   const buses = town.filter((d) => d.role === 'bus');
@@ -282,14 +295,20 @@ try {
 
   const relative = path.relative(process.cwd(), dataDir) || '.';
   const rel = relative.startsWith('..') ? dataDir : relative;
-  const stops = TOWN.filter((d) => d.labels?.stop).map((d) => `${feed.stops.get(d.labels.stop)?.name} (${d.labels.stop})`);
+  const shown = (id) => {
+    const d = displays.find((x) => x.id === id);
+    return `${id} (${feed.stops.get(d.labels.stop)?.name})`;
+  };
   const cli = `TABLA_DATA_DIR=${rel} npx tabla`;
   console.log(`
 Tabla demo is running: the fleet and ${town.length} agents (${[...new Set(TOWN.map((d) => d.role))].join(', ')}).
 
 Lokal'c, Velenje's free town bus, ${clock(Date.now(), feed.timeZone)} in Velenje, on an illustrative timetable (${path.join(rel, 'lokalc.zip')}):
 ${busLines(plans).join('\n')}
-  Stop displays at ${stops.slice(0, -1).join(', ')} and ${stops.at(-1)}.
+  ${displays.length} stop displays, one at each stop: ${shown('stop-velenje-postaja')}, ${shown('stop-velenje-trznica')}, …
+  all in one tabla-agent process, each with a simulated 800×480 e-paper panel (refreshing at a real panel's pace).
+  What each shows, saved after every refresh:
+             ${path.join(rel, DISPLAYS_DIR, '<id>.png')}   e.g. ${path.join(rel, DISPLAYS_DIR, 'stop-velenje-trznica.png')}
 
   GTFS-RT    ${local.httpUrl}/gtfs-rt/vehicle-positions   (?format=json to read it)
              ${local.httpUrl}/gtfs-rt/trip-updates
@@ -300,10 +319,12 @@ ${busLines(plans).join('\n')}
 
   CLI        ${cli} vehicles          where each bus is on the timetable
              ${cli} eta ap            the bus station's next departures
+             ${cli} preview stop-velenje-trznica
+                                       what the display at Tržnica shows, in the terminal (-o file.png to save it)
              ${cli} ridership         boardings and alightings per stop and hour, load profiles
              ${cli} devices
              ${cli} cmd bus-lokalc-1 ping --wait
-  agent logs ${path.join(rel, 'agents', '<id>', 'agent.log')}
+  agent logs ${path.join(rel, 'agents', '<id>', 'agent.log')}, the stop displays' ${path.join(rel, DISPLAYS_LOG)}
 
 Ctrl-C stops everything.
 `);

@@ -1,10 +1,13 @@
 /**
- * npm start, as a newcomer runs it: the fleet with the Lokal'c timetable and a town of ten agents.
+ * npm start, as a newcomer runs it: the fleet with the Lokal'c timetable and a town of 49 agents
+ * (three buses, a stop display at each of the 42 stops, Celje's four parking agents).
  * Within a minute its GTFS-Realtime feeds (decoded with gtfs-realtime-bindings, as any consumer
  * would) show the three buses, matched to trips of the blocks the demo gave them, with trip
- * updates; a stop display has its arrival board; the buses' simulated doors play the riders the
- * demo wrote for them, and a stop's riders reach the fleet's ridership as an apc record; Ctrl-C
- * stops everything cleanly.
+ * updates; a stop display has its arrival board; every stop display's simulated e-paper panel saves
+ * its glass as an 800×480 PNG in the data dir, and the same picture reaches the fleet as its frame
+ * (what `tabla preview` shows); the buses' simulated doors play the riders the demo wrote for them,
+ * and a stop's riders reach the fleet's ridership as an apc record; Ctrl-C stops everything
+ * cleanly, the displays showing their out-of-service screen.
  *
  * The demo runs on today's timetable at the time the test runs. What can be asked of it depends
  * on how many buses the timetable has in service now, which the demo prints ("N of the 3 buses are
@@ -17,13 +20,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import GtfsRealtimeBindings from 'gtfs-realtime-bindings';
+import { PNG } from 'pngjs';
 import { departuresAt, parseGtfsZip, type GtfsFeed } from '../../protocols/index.js';
 import { parseVisitTimeline, visitWalkMs, type TimelineVisit } from '../../hardware/door/timeline.js';
 import { VISIT_QUIET_S } from '../../scripts/lokalc/riders.mjs';
+import { displayPng, stopDisplays } from '../../scripts/lokalc/displays.mjs';
 import { freePort, tmpDir, waitFor } from '../helpers.js';
 
 const { transit_realtime } = GtfsRealtimeBindings;
 const BUSES = ['bus-lokalc-1', 'bus-lokalc-2', 'bus-lokalc-3'];
+const DISPLAYS = stopDisplays().map((d) => d.id);
+/** Buses, stop displays and Celje's two panels and two counters. */
+const AGENTS = BUSES.length + DISPLAYS.length + 4;
 
 interface Demo {
   child: ChildProcess;
@@ -88,7 +96,7 @@ async function api<T>(d: Demo, url: string): Promise<{ status: number; body: T }
   return { status: res.status, body: (await res.json()) as T };
 }
 
-demo('it prints its URLs, and ten agents come online, each with its own outbox', async ({ d }) => {
+demo(`it prints its URLs, and ${AGENTS} agents come online, each with its own outbox`, async ({ d }) => {
   const out = d!.out();
   assert.match(out, `${d!.base}/api/devices`);
   assert.match(out, `${d!.base}/gtfs-rt/vehicle-positions`);
@@ -96,11 +104,13 @@ demo('it prints its URLs, and ten agents come online, each with its own outbox',
   assert.match(out, `mqtt://127.0.0.1:${d!.mqttPort}`);
   assert.match(out, 'npx tabla vehicles');
   assert.match(out, 'npx tabla eta ap');
+  assert.match(out, 'npx tabla preview stop-velenje-trznica');
+  assert.match(out, `${path.join(d!.dataDir, 'displays')}/<id>.png`);
   const devices = await waitFor(
-    'ten agents online',
+    `${AGENTS} agents online`,
     async () => {
       const { body } = await api<{ id: string; role: string; site: string; labels: Record<string, string>; presence: string }[]>(d!, '/api/devices');
-      return body.length === 10 && body.every((x) => x.presence === 'online') ? body : null;
+      return body.length === AGENTS && body.every((x) => x.presence === 'online') ? body : null;
     },
     30_000,
     200,
@@ -112,7 +122,10 @@ demo('it prints its URLs, and ten agents come online, each with its own outbox',
     assert.match(x.labels.label ?? '', /^\d+$/, `${x.id} has its fleet number`);
     assert.ok(Number(x.labels.capacity) > 0, `${x.id} has its capacity`);
   }
-  for (const x of devices.filter((x) => x.role === 'stop-display')) assert.ok(d!.feed.stops.has(x.labels.stop ?? ''), `${x.id} shows a stop of the feed (${x.labels.stop})`);
+  const displays = devices.filter((x) => x.role === 'stop-display');
+  assert.equal(displays.map((x) => x.id).sort(), [...DISPLAYS].sort(), 'a display at each stop');
+  for (const x of displays) assert.ok(d!.feed.stops.has(x.labels.stop ?? ''), `${x.id} shows a stop of the feed (${x.labels.stop})`);
+  assert.is(new Set(displays.map((x) => x.labels.stop)).size, d!.feed.stops.size, 'every stop of the feed has its display');
 });
 
 demo('within a minute, GTFS-RT shows the three buses, matched to trips of their blocks, with trip updates', async ({ d }) => {
@@ -180,6 +193,60 @@ demo('a stop display has its arrival board, and the bus station\'s arrivals answ
   else console.log(`  (the timetable has no departure from the bus station in the next two hours, ${new Date().toISOString()}: its board is empty)`);
 });
 
+/** A PNG's pixels as ink (1) and paper (0), with its size. */
+function inkOf(bytes: Buffer): { width: number; height: number; ink: Uint8Array } {
+  const png = PNG.sync.read(bytes);
+  const ink = new Uint8Array(png.width * png.height);
+  for (let i = 0; i < ink.length; i++) ink[i] = png.data[i * 4]! < 128 ? 1 : 0;
+  return { width: png.width, height: png.height, ink };
+}
+
+demo("every stop display's panel saves its glass as an 800×480 PNG, and the same picture reaches the fleet as its frame", async ({ d }) => {
+  const demo = d!;
+  // The first picture is a full refresh (about 4 s at a real panel's pace), all 42 panels at once.
+  const files = DISPLAYS.map((id) => displayPng(demo.dataDir, id));
+  await waitFor('a PNG from every display', () => files.every((f) => fs.existsSync(f)) || null, 60_000, 250);
+  for (const f of files) {
+    const { width, height, ink } = inkOf(fs.readFileSync(f));
+    assert.equal([width, height], [800, 480], f);
+    const black = ink.reduce((n, v) => n + v, 0);
+    assert.ok(black > 1000 && black < ink.length / 2, `${path.basename(f)} shows something, ink on paper (${black} black pixels)`);
+  }
+  const config = JSON.parse(fs.readFileSync(path.join(demo.dataDir, 'agents', 'stop-velenje-trznica', 'agent.json'), 'utf8'));
+  assert.is(config.hardware.epaper.kind, 'simulated');
+  assert.is(config.hardware.epaper.speed, 1, "refresh times as a real panel's");
+
+  // What Tržnica's display shows reached the fleet: its frame (kind, summary) and its picture — the
+  // glass the panel saved, pixel for pixel (read again if a refresh fell between the two reads).
+  const id = 'stop-velenje-trznica';
+  const frame = await waitFor(
+    `${id}'s frame with its picture`,
+    async () => {
+      const { body } = await api<{ frame: { kind: string; summary: string; hash: string | null } | null }>(demo, `/api/devices/${id}`);
+      return body.frame?.hash ? body.frame : null;
+    },
+    30_000,
+    250,
+  );
+  assert.is(frame.kind, 'arrival-board');
+  assert.ok(frame.summary.length > 0, 'a summary of what it shows');
+  const same = await waitFor(
+    `${id}'s frame.png the same as its panel's PNG`,
+    async () => {
+      const res = await fetch(`${demo.base}/api/devices/${id}/frame.png`, { headers: { authorization: `Bearer ${demo.token}` } });
+      if (res.status !== 200) return null;
+      assert.is(res.headers.get('content-type'), 'image/png');
+      const fleet = inkOf(Buffer.from(await res.arrayBuffer()));
+      const glass = inkOf(fs.readFileSync(displayPng(demo.dataDir, id)));
+      assert.equal([fleet.width, fleet.height], [800, 480]);
+      return Buffer.compare(Buffer.from(fleet.ink), Buffer.from(glass.ink)) === 0 || null;
+    },
+    30_000,
+    500,
+  );
+  assert.ok(same);
+});
+
 /** How much longer than its other checks the demo may run to see a stop's riders counted (ms). */
 const APC_BUDGET_MS = 30_000;
 
@@ -228,11 +295,14 @@ demo("the buses' doors play the riders written for them, and a stop's riders rea
   for (const s of ridership.stops) assert.ok(demo.feed.stops.has(s.stopId), `${s.stopId} is a stop of the feed`);
 });
 
-demo('Ctrl-C stops everything cleanly: every agent says goodbye before the fleet goes', async ({ d }) => {
+demo('Ctrl-C stops everything cleanly: every agent says goodbye before the fleet goes, the displays showing out of service', async ({ d }) => {
+  const file = displayPng(d!.dataDir, 'stop-velenje-trznica');
+  const before = inkOf(fs.readFileSync(file)).ink;
   d!.child.kill('SIGINT');
   assert.is(await d!.exited, 0, 'clean exit');
   assert.match(d!.out(), /stopped\./);
-  assert.is((d!.out().match(/device offline/g) ?? []).length, 10);
+  assert.is((d!.out().match(/device offline/g) ?? []).length, AGENTS);
+  assert.ok(Buffer.compare(Buffer.from(inkOf(fs.readFileSync(file)).ink), Buffer.from(before)) !== 0, 'its last screen is another: out of service');
 });
 
 demo.run();
