@@ -7,7 +7,7 @@
  * never stops the emitter or the other listeners — ingest does not wait for, or fall over with,
  * an engine (zigbee2mqtt's eventBus does the same for its extensions).
  */
-import type { Birth, CfgReported, Frame, Logger, State } from '../protocols/index.js';
+import type { Birth, CarParkStatus, CfgReported, Frame, Logger, State } from '../protocols/index.js';
 import type { CommandRecord } from './commands.js';
 import type { Metrics } from './metrics.js';
 import type { Presence } from './presence.js';
@@ -28,6 +28,8 @@ export interface FleetEvents {
   'command-changed': { command: CommandRecord };
   'config-reported': { deviceId: string; reported: CfgReported };
   'frame-received': { deviceId: string; frame: Frame };
+  /** A car park's status changed in a way someone sees (free count, state, trend, open); from the occupancy engine. */
+  'occupancy-changed': { status: CarParkStatus; previous: CarParkStatus | null };
 }
 
 export type FleetEventName = keyof FleetEvents;

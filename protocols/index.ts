@@ -12,3 +12,4 @@ export * from './clock.js';
 export * from './geo.js';
 export * from './nmea/index.js';
 export * from './gtfs/index.js';
+export * from './parking/status.js';
