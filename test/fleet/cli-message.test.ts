@@ -62,7 +62,7 @@ test('tabla message puts a banner on a stop, lists it, refuses what is unsafe or
     // Usage errors: exit 2, a clear reason, nothing changed.
     const before = sets.length;
     const usage: [string[], RegExp][] = [
-      [['message', '--clear'], /say which to clear:[\s\S]*tabla message <stopId> --clear[\s\S]*tabla message all --clear/],
+      [['message', 'S3', 'x', '--clear'], /--clear takes a target, not a text[\s\S]*tabla message --clear +every message[\s\S]*tabla message <stopId> --clear/],
       [['message', 'S3', 'x', '--until', '07:00'], /until: 07:00 \(2026-11-30\) has passed: it is 2026-11-30 08:0\d now in Europe\/Ljubljana/],
       [['message', 'S3', 'x', '--until', 'soon'], /cannot read "soon" as a time/],
       [['message', 'S3', 'x', '--until', '2026-12-24'], /is a date: add the time/],
@@ -105,6 +105,13 @@ test('tabla message puts a banner on a stop, lists it, refuses what is unsafe or
     const everything = await tabla(['message', 'all', '--clear'], { fleet });
     expectExit(everything, 0, 'all --clear');
     await waitFor('no banner', () => shown().length === 0);
+    // `tabla message --clear` alone: every banner goes, and it says which.
+    expectExit(await tabla(['message', 'all', 'Izredni vozni red'], { fleet }), 0, 'all again');
+    await waitFor('one banner', () => shown().length === 1);
+    const bare = await tabla(['message', '--clear'], { fleet });
+    expectExit(bare, 0, 'message --clear');
+    assert.match(bare.stdout, /^cleared 1 message \(m-[0-9a-f]+\) from 1 display$/m);
+    await waitFor('no banner again', () => shown().length === 0);
     assert.match((await tabla(['messages'], { fleet })).stdout, /no messages in force/);
   } finally {
     await client.endAsync(true);

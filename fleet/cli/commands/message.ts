@@ -3,13 +3,14 @@
  *
  *   tabla message <stopId|all> "<text>" [--until <time>]    put one on a stop's displays, or on all
  *   tabla message --site <site> "<text>" [--until <time>]   on every display of a site
+ *   tabla message --clear                                    clear every banner (as `all --clear`)
  *   tabla message <stopId|all> --clear                       clear those put on that stop (all: every message)
  *   tabla message --site <site> --clear                      clear those put on that site
  *   tabla message --clear --id <id>                          clear one
  *   tabla message --list, tabla messages                     what is shown, where, until when
  *
- * `--clear` alone clears nothing: it says which forms there are (exit 2), so a slip of the
- * fingers never blanks every display in town. `--until` takes the forms of
+ * What was cleared is always said (ids, how many displays), so a clear that reached more than
+ * meant is seen at once and can be put back from the list it printed. `--until` takes the forms of
  * fleet/engines/displays/until.ts; a wall-clock time (18:00) is read in the fleet's time zone, by
  * the fleet. A malformed or past time, or a request the fleet refuses as malformed, exits 2.
  */
@@ -49,7 +50,8 @@ function until(text: string): string {
   return text.trim();
 }
 
-const CLEAR_FORMS = `say which to clear:
+const CLEAR_FORMS = `the forms of --clear:
+  tabla message --clear                every message on every display
   tabla message <stopId> --clear       those put on that stop
   tabla message --site <site> --clear  those put on that site
   tabla message --clear --id <id>      one (tabla message --list shows the ids)
@@ -101,7 +103,8 @@ A wall-clock --until (18:00, 2026-11-30T18:00) is read in the fleet's time zone;
           if (words.length) usage(`--site ${o.site} --clear takes no other target or text`);
           query = `?site=${enc(o.site)}`;
         } else if (words.length === 1) query = words[0] === 'all' ? '?all=1' : `?stop=${enc(words[0]!)}`;
-        else return usage(words.length ? '--clear takes a target, not a text' : CLEAR_FORMS);
+        else if (words.length === 0) query = '?all=1';
+        else return usage(`--clear takes a target, not a text\n${CLEAR_FORMS}`);
         const r = await ctx.api().request<{ removed: string[]; displays: number }>('DELETE', `/api/messages${query}`);
         if (o.json) return ctx.json(r);
         ctx.out(
