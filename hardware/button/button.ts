@@ -5,12 +5,14 @@
  * Laid out like hardware/door/: this file has the interface, the config (`kind` picks the driver,
  * protocols/config/hardware.ts `ButtonHardware` is its schema) and `createButton(config, context)`;
  * gpio.ts is the real driver on a Pi's header (sysfs through onoff), firmata.ts the button on a
- * sensor board's pin (johnny-five, over the door driver's Firmata link), simulated.ts a button
+ * sensor board's pin (johnny-five, over the shared Firmata board session), simulated.ts a button
  * pressed by a test or a press timeline (presses.ts), contract.ts the tests all pass. Every driver
  * only reports the line's level (line.ts); what is a press is one state machine (debounce.ts): a
  * held button presses once, contact bounce is ignored.
  *
- * Imports protocols/ only (and the door class's GPIO chip lookup, Firmata link and timers).
+ * Imports protocols/ only, and the hardware/ pieces it shares: hardware/gpio/ (the header's gpiochip
+ * and the sysfs line seam), hardware/firmata/ (the reconnecting board session) and the door class's
+ * timers (door/time.ts).
  */
 import path from 'node:path';
 import type { Clock, Logger } from '../../protocols/index.js';

@@ -1,14 +1,14 @@
 /**
  * A push button on a Raspberry Pi's GPIO header, through sysfs (the `onoff` package: export, edge
- * "both", epoll on `value`), as the door beams are (hardware/door/gpio.ts, whose chip lookup this
- * reuses: config names the pin by its BCM number, sysfs numbers it `base + n`, the base read from
- * the header's gpiochip, never assumed).
+ * "both", epoll on `value`), as the door beams are, with the same chip lookup (hardware/gpio/sysfs.ts:
+ * config names the pin by its BCM number, sysfs numbers it `base + n`, the base read from the
+ * header's gpiochip, never assumed).
  *
  * Wiring: the usual is a button from the pin to ground, `pressedWhen: 'low'`, with a pull-up.
  * sysfs cannot set the SoC's pull-ups, so either a resistor (10 kΩ to 3V3) or a pin whose pull-up
  * is on at boot (BCM 0–8 on every Pi) or set in config.txt (`gpio=17=ip,pu`).
  */
-import { findHeaderChip, onoffLineOpener, readGpioChips, SYSFS_GPIO_ROOT, sysfsNumber, type GpioChip, type GpioLine, type GpioLineOpener } from '../door/gpio.js';
+import { findHeaderChip, onoffLineOpener, readGpioChips, SYSFS_GPIO_ROOT, sysfsNumber, type GpioChip, type GpioLine, type GpioLineOpener } from '../gpio/sysfs.js';
 import type { ButtonOptions } from './button.js';
 import { LineButton, type ButtonLine, type ButtonSink } from './line.js';
 
@@ -19,7 +19,7 @@ export interface GpioButtonOptions {
   pressedWhen?: 'low' | 'high';
   /** Where the gpiochips are listed (default /sys/class/gpio); a temp dir in tests. */
   sysfsRoot?: string;
-  /** Labels of the header's gpiochip, in order of preference (default: the Pi's, door/gpio.ts). */
+  /** Labels of the header's gpiochip, in order of preference (default: the Pi's, hardware/gpio/sysfs.ts). */
   chipLabels?: readonly string[];
   /** Opens a line by sysfs number (default: onoff). */
   openLine?: GpioLineOpener;

@@ -4,9 +4,11 @@
  * listeners, the fault and the counts.
  *
  * Nothing here throws at a caller from a callback: a listener that throws, a line that fails to
- * read and a bug in a timer are caught, counted in health() and logged.
+ * read and a bug in a timer are caught, counted in health() and logged (the door class's
+ * door/caught.ts, as the door counter does).
  */
 import { systemClock, type Clock, type Logger } from '../../protocols/index.js';
+import { CaughtErrors, describe, Listeners } from '../door/caught.js';
 import { systemTimers, type DoorTimers } from '../door/time.js';
 import type { ButtonHealth, ButtonOptions, ButtonPress, PushButton } from './button.js';
 import { PressDebouncer } from './debounce.js';
@@ -36,13 +38,12 @@ export class LineButton implements PushButton {
   readonly #timers: DoorTimers;
   readonly #log: Logger | undefined;
   readonly #debouncer: PressDebouncer;
-  readonly #listeners = new Set<(press: ButtonPress) => void>();
+  readonly #errors: CaughtErrors;
+  readonly #listeners: Listeners<ButtonPress>;
   #running = false;
   #starting: Promise<void> | null = null;
   #timer: unknown = null;
   #fault: string | null = null;
-  #errors = 0;
-  #lastError: string | undefined;
 
   constructor(line: ButtonLine, options: ButtonOptions, what: string) {
     this.#line = line;
@@ -51,6 +52,8 @@ export class LineButton implements PushButton {
     this.#timers = options.timers ?? systemTimers;
     this.#log = options.log;
     this.#debouncer = new PressDebouncer(options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+    this.#errors = new CaughtErrors(options.log);
+    this.#listeners = new Listeners(this.#errors, 'a press listener');
   }
 
   protected get clock(): Clock {
@@ -99,23 +102,22 @@ export class LineButton implements PushButton {
     try {
       await this.#line.close();
     } catch (err) {
-      this.#error('closing the line', err);
+      this.#errors.record('closing the line', err);
     }
   }
 
   onPress(listener: (press: ButtonPress) => void): () => void {
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   health(): ButtonHealth {
     const health: ButtonHealth = {
       status: !this.#running ? 'stopped' : this.#fault !== null ? 'fault' : 'ok',
       ...this.#debouncer.stats,
-      errors: this.#errors,
+      errors: this.#errors.count,
     };
     if (this.#running && this.#fault !== null) health.fault = this.#fault;
-    if (this.#lastError !== undefined) health.lastError = this.#lastError;
+    if (this.#errors.last !== undefined) health.lastError = this.#errors.last;
     return health;
   }
 
@@ -135,7 +137,7 @@ export class LineButton implements PushButton {
 
   #lineError(err: unknown): void {
     if (!this.#running) return;
-    this.#error(`${this.#what}: read failed`, err);
+    this.#errors.record(`${this.#what}: read failed`, err);
     this.#fault = `read failed: ${describe(err)}`.slice(0, 500);
   }
 
@@ -159,31 +161,10 @@ export class LineButton implements PushButton {
   }
 
   #tell(presses: number[]): void {
-    for (const at of presses) {
-      const press: ButtonPress = { at: Math.round(this.#clock.now() - (this.#clock.mono() - at)) };
-      for (const listener of [...this.#listeners]) this.#guard(() => listener({ ...press }), 'a press listener');
-    }
+    for (const at of presses) this.#listeners.tell({ at: Math.round(this.#clock.now() - (this.#clock.mono() - at)) });
   }
 
-  #guard(work: () => void, what = this.#what): void {
-    try {
-      work();
-    } catch (err) {
-      this.#error(what, err);
-    }
+  #guard(work: () => void): void {
+    this.#errors.guard(this.#what, work);
   }
-
-  #error(what: string, err: unknown): void {
-    this.#errors++;
-    this.#lastError = `${what}: ${describe(err)}`.slice(0, 500);
-    try {
-      this.#log?.error(what, { error: describe(err) });
-    } catch {
-      // a logger that throws is not our caller's problem either
-    }
-  }
-}
-
-export function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

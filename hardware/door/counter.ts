@@ -4,10 +4,11 @@
  * next (an edge to apply, a stall, a beam to call stuck), the counts, the faults and the listeners.
  *
  * Nothing here throws at a caller from a callback: a listener that throws, a line that fails to
- * read and a bug in a timer are caught, counted in health() and logged.
+ * read and a bug in a timer are caught, counted in health() and logged (caught.ts).
  */
 import { systemClock, type Clock, type Logger } from '../../protocols/index.js';
 import { BeamPairCounter, type Beam, type Crossing } from './beams.js';
+import { CaughtErrors, describe, Listeners } from './caught.js';
 import type {
   DoorCount,
   DoorCounter,
@@ -69,14 +70,13 @@ export class BeamDoorCounter implements DoorCounter {
   readonly #stuckMs: number;
   readonly #state = new Map<number, DoorState>();
   readonly #faults = new Map<string, DoorFault>();
-  readonly #crossingListeners = new Set<(c: DoorCrossing) => void>();
-  readonly #faultListeners = new Set<(e: DoorFaultEvent) => void>();
+  readonly #errors: CaughtErrors;
+  readonly #crossingListeners: Listeners<DoorCrossing>;
+  readonly #faultListeners: Listeners<DoorFaultEvent>;
   #running = false;
   #starting: Promise<void> | null = null;
   #timer: unknown = null;
   #timerDue = Infinity;
-  #errors = 0;
-  #lastError: string | undefined;
 
   constructor(doors: readonly number[], source: BeamSource, options: DoorCountingOptions, what: string) {
     this.doors = checkDoors(doors, what);
@@ -84,6 +84,9 @@ export class BeamDoorCounter implements DoorCounter {
     this.#clock = options.clock ?? systemClock;
     this.#timers = options.timers ?? systemTimers;
     this.#log = options.log;
+    this.#errors = new CaughtErrors(options.log);
+    this.#crossingListeners = new Listeners(this.#errors, 'a crossing listener');
+    this.#faultListeners = new Listeners(this.#errors, 'a fault listener');
     this.#stuckMs = options.stuckMs ?? DEFAULT_STUCK_MS;
     if (!Number.isFinite(this.#stuckMs) || this.#stuckMs <= 0) throw new RangeError(`${what}: stuckMs must be > 0, not ${this.#stuckMs}`);
     for (const door of this.doors) {
@@ -140,18 +143,16 @@ export class BeamDoorCounter implements DoorCounter {
     try {
       await this.#source.close();
     } catch (err) {
-      this.#error('closing the beams', err);
+      this.#errors.record('closing the beams', err);
     }
   }
 
   onCrossing(listener: (crossing: DoorCrossing) => void): () => void {
-    this.#crossingListeners.add(listener);
-    return () => void this.#crossingListeners.delete(listener);
+    return this.#crossingListeners.add(listener);
   }
 
   onFault(listener: (event: DoorFaultEvent) => void): () => void {
-    this.#faultListeners.add(listener);
-    return () => void this.#faultListeners.delete(listener);
+    return this.#faultListeners.add(listener);
   }
 
   counts(): DoorCount[] {
@@ -176,9 +177,9 @@ export class BeamDoorCounter implements DoorCounter {
       status: !this.#running ? 'stopped' : faults.length > 0 ? 'fault' : 'ok',
       faults,
       doors,
-      errors: this.#errors,
+      errors: this.#errors.count,
     };
-    if (this.#lastError !== undefined) health.lastError = this.#lastError;
+    if (this.#errors.last !== undefined) health.lastError = this.#errors.last;
     return health;
   }
 
@@ -198,7 +199,7 @@ export class BeamDoorCounter implements DoorCounter {
 
   #lineError(door: number, beam: Beam, err: unknown): void {
     if (!this.#running) return;
-    this.#error(`door ${door} beam ${beam.toUpperCase()}: read failed`, err);
+    this.#errors.record(`door ${door} beam ${beam.toUpperCase()}: read failed`, err);
     if (this.#state.has(door)) this.#raise({ door, beam, kind: 'line-error', since: this.#clock.now(), message: `read failed: ${describe(err)}` });
   }
 
@@ -259,8 +260,7 @@ export class BeamDoorCounter implements DoorCounter {
     for (const c of crossings) {
       if (c.direction === 'in') s.boardings++;
       else s.alightings++;
-      const crossing: DoorCrossing = { door, direction: c.direction, at: this.#wallOf(c.at) };
-      for (const listener of [...this.#crossingListeners]) this.#guard(() => listener({ ...crossing }), 'a crossing listener');
+      this.#crossingListeners.tell({ door, direction: c.direction, at: this.#wallOf(c.at) });
     }
   }
 
@@ -269,7 +269,7 @@ export class BeamDoorCounter implements DoorCounter {
     if (this.#faults.has(k)) return;
     this.#faults.set(k, fault);
     this.#log?.warn(`door ${fault.door}: ${fault.kind}`, { beam: fault.beam, message: fault.message });
-    this.#tellFault({ ...fault, state: 'raised', at: this.#clock.now() });
+    this.#faultListeners.tell({ ...fault, state: 'raised', at: this.#clock.now() });
   }
 
   #clearFault(door: number, beam: Beam, kind: DoorFaultKind): void {
@@ -277,11 +277,7 @@ export class BeamDoorCounter implements DoorCounter {
     if (!fault) return;
     this.#faults.delete(key(door, beam, kind));
     this.#log?.info(`door ${door}: ${kind} cleared`, { beam });
-    this.#tellFault({ ...fault, state: 'cleared', at: this.#clock.now() });
-  }
-
-  #tellFault(event: DoorFaultEvent): void {
-    for (const listener of [...this.#faultListeners]) this.#guard(() => listener({ ...event }), 'a fault listener');
+    this.#faultListeners.tell({ ...fault, state: 'cleared', at: this.#clock.now() });
   }
 
   /** Monotonic ms on our clock → wall-clock ms. */
@@ -289,27 +285,9 @@ export class BeamDoorCounter implements DoorCounter {
     return Math.round(this.#clock.now() - (this.#clock.mono() - mono));
   }
 
-  #guard(work: () => void, what = 'door counting'): void {
-    try {
-      work();
-    } catch (err) {
-      this.#error(what, err);
-    }
-  }
-
-  #error(what: string, err: unknown): void {
-    this.#errors++;
-    this.#lastError = `${what}: ${describe(err)}`.slice(0, 500);
-    try {
-      this.#log?.error(what, { error: describe(err), stack: err instanceof Error ? err.stack : undefined });
-    } catch {
-      // a logger that throws is not our caller's problem either
-    }
+  #guard(work: () => void): void {
+    this.#errors.guard('door counting', work);
   }
 }
 
 const key = (door: number, beam: Beam, kind: DoorFaultKind) => `${door}:${beam}:${kind}`;
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

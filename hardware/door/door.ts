@@ -5,12 +5,13 @@
  * Laid out like hardware/board/: this file has the interface, the config (`kind` picks the driver)
  * and `createDoorCounter(config)`; gpio.ts is the real driver (sysfs GPIO through onoff on a
  * Raspberry Pi), simulated.ts a door walked through by simulated passengers, contract.ts the tests
- * all pass, firmata.ts the third driver (a sensor board's pins over Firmata, through johnny-five,
- * with firmata-emulator.ts as its board in tests). Every driver only delivers beam edges (a
- * `BeamSource`, counter.ts); the counting is one state machine (beams.ts), the same whatever the
- * beams are wired to.
+ * all pass, firmata.ts the third driver (a sensor board's pins over Firmata, through johnny-five).
+ * Every driver only delivers beam edges (a `BeamSource`, counter.ts); the counting is one state
+ * machine (beams.ts), the same whatever the beams are wired to.
  *
- * Imports protocols/ only.
+ * Imports protocols/ only, and the hardware/ pieces the GPIO and Firmata drivers share:
+ * hardware/gpio/ (the header's gpiochip, the sysfs line seam and its fake) and hardware/firmata/
+ * (the reconnecting board session and the StandardFirmata emulator its tests use).
  */
 import type { ApcDoorCount, Clock, Logger } from '../../protocols/index.js';
 import type { Beam, BeamPairStats, Direction } from './beams.js';
@@ -145,8 +146,8 @@ export function createDoorCounter(config: DoorCounterConfig): DoorCounter {
 export { FirmataDoorCounter, GpioDoorCounter, SimulatedDoorCounter };
 export type { FirmataDoorOptions, GpioDoorOptions, SimulatedDoorOptions };
 export type { FirmataDoorPins } from './firmata.js';
-export type { FirmataPort, FirmataPortOpener } from './firmata-link.js';
+export type { FirmataPort, FirmataPortOpener } from '../firmata/link.js';
 export type { Beam, BeamEdge, Crossing, Direction } from './beams.js';
-export type { GpioLine, GpioLineOpener, GpioChip } from './gpio.js';
+export type { GpioLine, GpioLineOpener, GpioChip } from '../gpio/sysfs.js';
 export type { StopVisitOptions, StopVisitPlan } from './passengers.js';
 export type { DoorTimers } from './time.js';

@@ -4,8 +4,8 @@
  * input through sysfs GPIO (`onoff`).
  *
  * Pins are BCM numbers; sysfs numbers them from the header chip's base (512 and up on Raspberry Pi
- * OS kernels from 6.6), read from /sys/class/gpio/gpiochip*\/{base,label,ngpio} with the door
- * driver's helpers (hardware/door/gpio.ts), never assumed.
+ * OS kernels from 6.6), read from /sys/class/gpio/gpiochip*\/{base,label,ngpio} with the GPIO
+ * drivers' shared helpers (hardware/gpio/sysfs.ts), never assumed.
  *
  * spi-device has a native part and is an optional dependency: it is imported when a transport is
  * opened, so a machine without it fails only when the real panel is used, with an error saying so.
@@ -13,7 +13,7 @@
  * more), so a 48,000-byte frame goes in 4096-byte transfers; chip select stays a per-transfer
  * matter, which the UC8179 does not mind (DC does not change inside a data run).
  */
-import { findHeaderChip, readGpioChips, SYSFS_GPIO_ROOT, sysfsNumber } from '../door/gpio.js';
+import { findHeaderChip, readGpioChips, SYSFS_GPIO_ROOT, sysfsNumber } from '../gpio/sysfs.js';
 import { chunks, type EpaperTransport, type Level, type OutputLine } from './transport.js';
 
 /** spidev's default bufsiz: the longest single transfer. */

@@ -8,47 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Firmata as MockFirmata } from 'mock-firmata';
 import { createButton, FirmataButton, type ButtonPress } from '../../hardware/button/button.js';
 import { buttonContract, type ButtonSetup, type ButtonUnderTest } from '../../hardware/button/contract.js';
-import { FirmataEmulator, PIN_MODE, type EmulatorPort } from '../../hardware/door/firmata-emulator.js';
 import { ManualTime } from '../../hardware/door/time.js';
+import { FirmataEmulator, PIN_MODE, type EmulatorPort } from '../../hardware/firmata/emulator.js';
 import { tmpDir, waitFor } from '../helpers.js';
+import { MockBoard } from './mock-board.js';
 import { PtyPair } from './pty.js';
 
 const PIN = 7;
 const PATH = '/dev/ttyACM0';
-
-/** mock-firmata as a board whose pin a test drives (reported at once when reporting is on, as StandardFirmata 2.5 does). */
-class MockBoard extends MockFirmata {
-  readonly modes = new Map<number, number>();
-
-  constructor(readonly levels: Map<number, 0 | 1>) {
-    super();
-    setImmediate(() => {
-      this.emit('connect');
-      this.emit('ready');
-    });
-  }
-
-  override pinMode(pin: number, mode: number): void {
-    this.modes.set(pin, mode);
-  }
-
-  override digitalRead(pin: number, callback: (value: number) => void): void {
-    this.on(`digital-read-${pin}`, callback);
-    setImmediate(() => this.emit(`digital-read-${pin}`, this.levels.get(pin) ?? 1));
-  }
-
-  drive(pin: number, level: 0 | 1): void {
-    this.levels.set(pin, level);
-    this.emit(`digital-read-${pin}`, level);
-  }
-
-  watchers(): number {
-    return this.pins.reduce((n, _, pin) => n + this.listenerCount(`digital-read-${pin}`), 0);
-  }
-}
 
 function overMockFirmata(setup: ButtonSetup): ButtonUnderTest {
   const levels = new Map<number, 0 | 1>();

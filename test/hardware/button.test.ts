@@ -12,7 +12,7 @@ import { createButton, GpioButton, SimulatedButton, type ButtonPress } from '../
 import { buttonContract, type ButtonSetup, type ButtonUnderTest } from '../../hardware/button/contract.js';
 import { PressDebouncer } from '../../hardware/button/debounce.js';
 import { parsePressTimeline } from '../../hardware/button/presses.js';
-import { FakeSysfsGpio, PI_SYSFS_LAYOUTS } from '../../hardware/door/fake-gpio.js';
+import { FakeSysfsGpio, PI_SYSFS_LAYOUTS } from '../../hardware/gpio/fake-gpio.js';
 import { ManualTime } from '../../hardware/door/time.js';
 import { driversFrom } from '../../device/hardware.js';
 import { ButtonHardware, HardwareConfig } from '../../protocols/index.js';

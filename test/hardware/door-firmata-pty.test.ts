@@ -1,6 +1,6 @@
 /**
  * The Firmata door driver end to end over a real serial line: a socat pty pair, the Firmata
- * emulator (hardware/door/firmata-emulator.ts) serving one end as a StandardFirmata board would,
+ * emulator (hardware/firmata/emulator.ts) serving one end as a StandardFirmata board would,
  * the driver opening the other with node-serialport, johnny-five and firmata.js, as on a bus.
  * Passengers walk through in real time; the cable is pulled (socat killed) and put back.
  *
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDoorCounter, type DoorCrossing, type FirmataDoorCounter } from '../../hardware/door/door.js';
-import { FirmataEmulator, PIN_MODE } from '../../hardware/door/firmata-emulator.js';
+import { FirmataEmulator, PIN_MODE } from '../../hardware/firmata/emulator.js';
 import { tmpDir, waitFor } from '../helpers.js';
 import { PtyPair } from './pty.js';
 

@@ -12,60 +12,19 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Firmata as MockFirmata } from 'mock-firmata';
 import { driversFrom } from '../../device/hardware.js';
 import { createDoorCounter, FirmataDoorCounter, type DoorCrossing, type FirmataPort } from '../../hardware/door/door.js';
 import { doorContract, type DoorSetup, type DoorUnderTest } from '../../hardware/door/contract.js';
-import { FirmataEmulator, PIN_MODE, type EmulatorPort } from '../../hardware/door/firmata-emulator.js';
 import { ManualTime } from '../../hardware/door/time.js';
+import { FirmataEmulator, PIN_MODE, type EmulatorPort } from '../../hardware/firmata/emulator.js';
 import { HardwareConfig } from '../../protocols/index.js';
 import { quiet, tmpDir, waitFor } from '../helpers.js';
+import { MockBoard } from './mock-board.js';
 
 /** The wiring of a two-door bus's sensor board: each door's beam receivers on digital pins. */
 const PINS: Record<number, { a: number; b: number }> = { 1: { a: 2, b: 3 }, 2: { a: 4, b: 5 } };
 const pinsOf = (doors: number[]) => doors.map((door) => ({ door, ...PINS[door]! }));
 const PATH = '/dev/ttyACM0';
-
-/**
- * mock-firmata as a board whose pins a test drives. Like firmata.js, digitalRead listens for
- * "digital-read-N" and the board reports the pin as soon as reporting is on (StandardFirmata 2.5).
- */
-class MockBoard extends MockFirmata {
-  readonly modes = new Map<number, number>();
-
-  /** `levels`: the pins' levels, kept by the test across boards (the wires stay as they are). */
-  constructor(
-    readonly levels: Map<number, 0 | 1>,
-    answers = true,
-  ) {
-    super();
-    if (answers) {
-      setImmediate(() => {
-        this.emit('connect');
-        this.emit('ready');
-      });
-    }
-  }
-
-  override pinMode(pin: number, mode: number): void {
-    this.modes.set(pin, mode);
-  }
-
-  override digitalRead(pin: number, callback: (value: number) => void): void {
-    this.on(`digital-read-${pin}`, callback);
-    setImmediate(() => this.emit(`digital-read-${pin}`, this.levels.get(pin) ?? 1));
-  }
-
-  drive(pin: number, level: 0 | 1): void {
-    this.levels.set(pin, level);
-    this.emit(`digital-read-${pin}`, level);
-  }
-
-  /** Pin readers still listening. */
-  watchers(): number {
-    return this.pins.reduce((n, _, pin) => n + this.listenerCount(`digital-read-${pin}`), 0);
-  }
-}
 
 function overMockFirmata(setup: DoorSetup): DoorUnderTest {
   const { root: _root, doors, time, ...timings } = setup;

@@ -5,12 +5,12 @@
  * EINVAL), keep their level in `gpioN/value` and call their watchers when a test changes it.
  *
  * onoff itself cannot run here (it writes the real /sys/class/gpio and polls it with epoll), so
- * this replaces only the seam below the driver: chip lookup, BCM → sysfs numbering, reading,
- * watching and releasing are the driver's own code.
+ * this replaces only the seam below the drivers (door beams, button, e-paper control lines): chip
+ * lookup, BCM → sysfs numbering, reading, watching and releasing are the drivers' own code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { GpioLine, GpioLineOpener } from './gpio.js';
+import type { GpioLine, GpioLineOpener } from './sysfs.js';
 
 export interface FakeGpioChip {
   base: number;

@@ -1,5 +1,5 @@
 /**
- * The little of johnny-five 2.1 that the Firmata door driver uses (the package ships no types).
+ * The little of johnny-five 2.1 that the Firmata link (link.ts) uses (the package ships no types).
  * johnny-five is CommonJS whose exports Node cannot list for ESM, so it is reached through the
  * default export: `(await import('johnny-five')).default.Board`.
  */

@@ -1,8 +1,9 @@
 /**
  * One connection to a Firmata board: the serial port opened, johnny-five's Board over it (firmata.js
- * underneath), the handshake, the beam pins set as digital inputs and their first readings; then
+ * underneath), the handshake, its pins set as digital inputs and their first readings; then
  * every reading until the link is lost (the port closed or failed) or closed. A link never
- * reconnects: the driver (firmata.ts) makes a new one.
+ * reconnects: the session (session.ts) makes a new one. It knows pins by number and by a label
+ * for its errors ("door 1, beam A", "the button"), not what they are wired to.
  *
  * The handshake, as firmata.js runs it: the board sends REPORT_VERSION (0xF9 major minor) and its
  * firmware name (sysex QUERY_FIRMWARE, 0x79), then the host asks CAPABILITY_QUERY (0x6B) and
@@ -21,8 +22,6 @@
 import type { EventEmitter } from 'node:events';
 import type JohnnyFiveModule from 'johnny-five';
 import type { Board, IoPlugin } from 'johnny-five';
-import type { Beam } from './beams.js';
-import type { BeamLevels } from './counter.js';
 
 /** Firmata's PIN_MODE_PULLUP (protocol 2.5: a digital input with the pin's pull-up on). */
 export const PULLUP_MODE = 0x0b;
@@ -39,19 +38,19 @@ export interface FirmataPort extends EventEmitter {
 /** Makes a port, closed. */
 export type FirmataPortOpener = (options: { path: string; baudRate: number }) => FirmataPort;
 
-/** A beam's receiver on a board pin. */
-export interface BeamPin {
+/** A digital input on a board pin. */
+export interface FirmataPin {
   pin: number;
-  door: number;
-  beam: Beam;
+  /** What is wired to it, as errors name it: "door 1, beam A", "the button". */
+  label: string;
 }
 
 export interface LinkPlan {
   path: string;
   baud: number;
-  pins: readonly BeamPin[];
-  /** The pin's value while its beam is broken. */
-  brokenLevel: 0 | 1;
+  pins: readonly FirmataPin[];
+  /** The pin's value while its input is active (a beam broken, a button held). */
+  activeLevel: 0 | 1;
   pullUp: boolean;
   connectTimeoutMs: number;
   /** Default: node-serialport's SerialPort. */
@@ -61,8 +60,8 @@ export interface LinkPlan {
 }
 
 export interface LinkEvents {
-  /** A pin reported (after open() resolved): its beam is broken or clear. Repeats are passed on. */
-  reading(door: number, beam: Beam, broken: boolean): void;
+  /** A pin reported (after open() resolved): its input is active or not. Repeats are passed on. */
+  reading(pin: number, active: boolean): void;
   /** The port closed or failed after open() resolved. Told once; the link is down. */
   lost(err: Error): void;
 }
@@ -89,7 +88,7 @@ export class FirmataLink {
   #abort: (err: Error) => void = () => {};
   #reason: Error | null = null;
   #closing: Promise<void> | null = null;
-  readonly #levels = new Map<number, BeamLevels>();
+  readonly #levels = new Map<number, boolean>();
   readonly #unread = new Set<number>();
   #allRead: () => void = () => {};
   #firmware: string | null = null;
@@ -115,8 +114,8 @@ export class FirmataLink {
     return this.#firmware;
   }
 
-  /** Connects; resolves with each door's beams as first read. Rejects (and holds nothing) on failure or timeout. Once per link. */
-  async open(): Promise<Map<number, BeamLevels>> {
+  /** Connects; resolves with each pin as first read (pin → active). Rejects (and holds nothing) on failure or timeout. Once per link. */
+  async open(): Promise<Map<number, boolean>> {
     if (this.#state !== 'new') throw new Error('a Firmata link opens once');
     this.#state = 'opening';
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -127,7 +126,7 @@ export class FirmataLink {
       await this.#handshake(five);
       if (this.#state !== 'opening') throw this.#reason ?? new Error(`closed while connecting to ${this.#plan.path}`);
       this.#state = 'up';
-      return new Map([...this.#levels].map(([door, l]) => [door, { ...l }]));
+      return new Map(this.#levels);
     } catch (err) {
       const reason = this.#reason ?? err;
       await this.close();
@@ -190,7 +189,7 @@ export class FirmataLink {
       if (!rec || !rec.supportedModes.includes(mode)) {
         const why = !rec ? `the board has pins 0–${io.pins.length - 1}` : `it supports modes [${rec.supportedModes.join(', ')}]`;
         throw new RangeError(
-          `pin ${p.pin} (door ${p.door}, beam ${p.beam.toUpperCase()}) of the Firmata board on ${path} cannot be a digital input${this.#plan.pullUp ? ' with pull-up' : ''}: ${why}`,
+          `pin ${p.pin} (${p.label}) of the Firmata board on ${path} cannot be a digital input${this.#plan.pullUp ? ' with pull-up' : ''}: ${why}`,
         );
       }
     }
@@ -198,19 +197,19 @@ export class FirmataLink {
       this.#allRead = resolve;
     });
     for (const p of this.#plan.pins) this.#unread.add(p.pin);
-    // Every pin an input before any reporting is on: a port reported earlier would read a beam pin
+    // Every pin an input before any reporting is on: a port reported earlier would read a pin
     // not yet made an input as 0 (StandardFirmata masks a port's value with its inputs).
     for (const p of this.#plan.pins) board.pinMode(p.pin, mode);
     for (const p of this.#plan.pins) board.digitalRead(p.pin, (value) => this.#reading(p, value));
     if (this.#unread.size > 0) await this.#until(allRead);
   }
 
-  #reading(p: BeamPin, value: unknown): void {
-    const broken = Number(value) === this.#plan.brokenLevel;
+  #reading(p: FirmataPin, value: unknown): void {
+    const active = Number(value) === this.#plan.activeLevel;
     if (this.#state === 'up') {
-      this.#events.reading(p.door, p.beam, broken);
+      this.#events.reading(p.pin, active);
     } else if (this.#state === 'opening') {
-      this.#levels.set(p.door, { ...(this.#levels.get(p.door) ?? { a: false, b: false }), [p.beam]: broken });
+      this.#levels.set(p.pin, active);
       this.#unread.delete(p.pin);
       if (this.#unread.size === 0) this.#allRead();
     }

@@ -1,8 +1,8 @@
 /**
  * A Firmata board in software: an Arduino Uno running StandardFirmata 2.5, as a host sees it over
- * its serial port, for the Firmata door driver's tests (the simulated hardware beside the real
- * driver). Tests drive its input pins (`setPin`, or `walk` for a passenger through a door's two
- * beams); it reports them as the firmware does.
+ * its serial port, for the Firmata drivers' tests (door beams, the button: the simulated hardware
+ * beside the real drivers). Tests drive its input pins (`setPin`, or `walk` for a passenger through
+ * a door's two beams); it reports them as the firmware does.
  *
  * What it speaks (Firmata protocol 2.5, github.com/firmata/protocol, protocol.md; the sysex
  * replies as firmata.js parses them):
@@ -22,7 +22,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
-import type { FirmataPort } from './firmata-link.js';
+import type { FirmataPort } from './link.js';
 
 /** Command bytes of Firmata protocol 2.5. */
 export const FIRMATA = {
