@@ -48,6 +48,7 @@ export function loadAgentConfig(file: string): AgentConfig {
   if (config.hardware.gnss?.kind === 'replay') config.hardware.gnss.file = path.resolve(dir, config.hardware.gnss.file);
   if (config.hardware.doors?.kind === 'simulated' && config.hardware.doors.visits) config.hardware.doors.visits = path.resolve(dir, config.hardware.doors.visits);
   if (config.hardware.epaper?.kind === 'simulated' && config.hardware.epaper.png) config.hardware.epaper.png = path.resolve(dir, config.hardware.epaper.png);
+  if (config.hardware.sign?.kind === 'simulated' && config.hardware.sign.png) config.hardware.sign.png = path.resolve(dir, config.hardware.sign.png);
   if (config.hardware.button?.kind === 'simulated' && config.hardware.button.presses) config.hardware.button.presses = path.resolve(dir, config.hardware.button.presses);
   if (config.hardware.audio?.kind === 'wav') config.hardware.audio.file = path.resolve(dir, config.hardware.audio.file);
   const caProblem = config.mqtt.caFile ? unreadableFile(config.mqtt.caFile) : null;

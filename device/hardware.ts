@@ -7,6 +7,8 @@ import { createButton } from '../hardware/button/button.js';
 import { createDoorCounter } from '../hardware/door/door.js';
 import { createEpaper } from '../hardware/epaper/epaper.js';
 import { createGnss } from '../hardware/gnss/gnss.js';
+import { createSign } from '../hardware/sign/sign.js';
+import { createLoopDetector } from '../hardware/loop/loop.js';
 import type { ModuleDrivers } from './module.js';
 
 export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDrivers, 'board'> {
@@ -37,6 +39,9 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
             createGnss({ kind: 'replay', file: g.file, loop: g.loop, rate: g.rate, dateFloor: 0, log: log_ })
           : createGnss({ kind: 'simulated', route: g.route, speedMps: g.speedMps, stops: g.stops, log: log_ });
   }
+  const l = config.loops;
+  // The schema's output is the driver's config (its defaults the driver's own where left out).
+  if (l) drivers.loops = createLoopDetector({ ...l, log: log.child('loops') });
   const e = config.epaper;
   if (e) drivers.epaper = createEpaper(e, { log: log.child('epaper') });
   const b = config.button;
@@ -44,5 +49,7 @@ export function driversFrom(config: HardwareConfig, log: Logger): Omit<ModuleDri
   if (b) drivers.button = createButton(b, { log: log.child('button') });
   // A description, not a driver: the talking button makes its speaker from it (a relative `file` resolved by the config loader).
   if (config.audio) drivers.audio = config.audio;
+  // A relative `png` is taken from the process's directory unless the config loader resolves it (as device/config.ts does the e-paper's).
+  if (config.sign) drivers.sign = createSign(config.sign, { log: log.child('sign') });
   return drivers;
 }

@@ -13,6 +13,8 @@ import type { PushButton } from '../hardware/button/button.js';
 import type { DoorCounter } from '../hardware/door/door.js';
 import type { EpaperPanel } from '../hardware/epaper/epaper.js';
 import type { GnssReceiver } from '../hardware/gnss/gnss.js';
+import type { GuidanceSign } from '../hardware/sign/sign.js';
+import type { LoopDetector } from '../hardware/loop/loop.js';
 import type { CommandHandler } from './commands.js';
 
 /** What the role's hardware gives its modules (hardware/): the board always; the rest as configured. */
@@ -20,11 +22,15 @@ export interface ModuleDrivers {
   board: Board;
   doors?: DoorCounter;
   gnss?: GnssReceiver;
+  /** The car park's lane loop detectors (car-park-counter). */
+  loops?: LoopDetector;
   epaper?: EpaperPanel;
   /** The stop display's talking button (device/speech/talking-button.ts reads the screen aloud on a press). */
   button?: PushButton;
   /** Where the talking button's speech goes (config `hardware.audio`; without it, ALSA's default device). */
   audio?: AudioHardware;
+  /** The parking panel's LED guidance sign (hardware/sign/: an Alpha sign on RS-485, or simulated). */
+  sign?: GuidanceSign;
 }
 
 /** A module's own tables in the agent's SQLite file (device/module-db.ts). */

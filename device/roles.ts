@@ -6,14 +6,18 @@ import type { Role } from '../protocols/index.js';
 import type { AnyAgentModule, ModuleFactory } from './module.js';
 import { apc } from './modules/apc/index.js';
 import { boardWatch } from './modules/board-watch/index.js';
+import { counter } from './modules/counter/index.js';
 import { departures } from './modules/departures/index.js';
 import { gps } from './modules/gps/index.js';
+import { kiosk } from './modules/kiosk/index.js';
+import { panel } from './modules/panel/index.js';
 
 export const ROLE_MODULES: Readonly<Record<Role, readonly ModuleFactory[]>> = {
   bus: [boardWatch, gps, apc],
   'stop-display': [boardWatch, departures],
-  'parking-panel': [boardWatch],
-  'car-park-counter': [boardWatch],
+  'parking-panel': [boardWatch, panel],
+  'car-park-counter': [boardWatch, counter],
+  'info-panel': [boardWatch, kiosk],
 };
 
 /** Fresh instances of the role's modules, in start order. */

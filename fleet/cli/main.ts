@@ -24,12 +24,13 @@ import * as eta from './commands/eta.js';
 import * as gnss from './commands/gnss.js';
 import * as gtfs from './commands/gtfs.js';
 import * as message from './commands/message.js';
+import * as parking from './commands/parking.js';
 import * as preview from './commands/preview.js';
 import * as provision from './commands/provision.js';
 import type { CliContext, Register } from './context.js';
 import { styleFor } from './format.js';
 
-const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, config, broker, gnss, gtfs, eta, message, preview];
+const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, config, broker, gnss, gtfs, eta, message, preview, parking];
 
 function buildProgram(): Command {
   const program = new Command('tabla')

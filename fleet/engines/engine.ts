@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Clock, ContentBody, ContentKind, Logger } from '../../protocols/index.js';
-import type { FleetBus, FleetEventName, Listener } from '../bus.js';
+import type { FleetBus, FleetEventName, FleetEvents, Listener } from '../bus.js';
 import type { Routes } from '../http/router.js';
 import type { Metrics } from '../metrics.js';
 import type { Presence } from '../presence.js';
@@ -23,6 +23,8 @@ export interface EngineContext {
   readonly dataDir: string;
   /** Listens on the fleet bus under this engine's name (its faults are counted as its own). */
   on<K extends FleetEventName>(event: K, listener: Listener<K>): void;
+  /** Tells the bus what this engine found out (only the events engines make: ENGINE_EVENTS). */
+  emit<K extends EngineEventName>(event: K, payload: FleetEvents[K]): void;
   /** The registry, read side. */
   devices: { get(id: string): DeviceRecord | null; list(): DeviceRecord[]; presence(id: string): Presence };
   /**
@@ -58,6 +60,10 @@ export interface EngineHostOptions {
 
 const ENGINE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
+/** The bus events engines emit; the others are the service's (a telemetry commit, a birth, …). */
+export const ENGINE_EVENTS = ['occupancy-changed'] as const satisfies readonly FleetEventName[];
+export type EngineEventName = (typeof ENGINE_EVENTS)[number];
+
 export class EngineHost {
   readonly #o: EngineHostOptions;
   readonly #running: FleetEngine[] = [];
@@ -84,6 +90,10 @@ export class EngineHost {
       clock: o.clock,
       dataDir: o.dataDir,
       on: (event, listener) => void o.bus.on(event, engine.name, listener),
+      emit: (event, payload) => {
+        if (!(ENGINE_EVENTS as readonly string[]).includes(event)) throw new Error(`engine ${engine.name} may not emit ${event}`);
+        o.bus.emit(event, payload);
+      },
       devices: o.devices,
       migrate: (migrations) => this.#migrate(engine.name, migrations),
       publishContent: o.publishContent,

@@ -8,6 +8,8 @@ import { Timetables, gtfsEngine } from './gtfs/index.js';
 import { displaysEngine } from './displays/index.js';
 import { etaEngine } from './eta/index.js';
 import { gtfsRtEngine } from './gtfs-rt/index.js';
+import { occupancyEngine } from './occupancy/index.js';
+import { kioskEngine } from './kiosk/index.js';
 import { streamsEngine } from './streams/index.js';
 
 /** An engine whose code is imported only when it starts. */
@@ -32,6 +34,7 @@ export function lazy(name: string, load: () => Promise<{ default: () => FleetEng
 export function defaultEngines(timetables = new Timetables()): FleetEngine[] {
   const env = process.env;
   const eta = etaEngine({ timetables });
+  const occupancy = occupancyEngine();
   return [
     streamsEngine(),
     eta,
@@ -39,5 +42,9 @@ export function defaultEngines(timetables = new Timetables()): FleetEngine[] {
     gtfsEngine({ timetables, ...(env.TABLA_GTFS ? { path: env.TABLA_GTFS } : {}), ...(env.TABLA_GTFS_SITE ? { site: env.TABLA_GTFS_SITE } : {}) }),
     // After gtfs: the stored feeds are loaded by then, so a fleet's start is no feed change to resend.
     displaysEngine({ timetables }),
+    // Before kiosk: the car parks' statuses are there when it starts.
+    occupancy,
+    // After displays: its messages table is there for the panels' notices.
+    kioskEngine({ timetables, eta: eta.live, carParks: () => occupancy.statuses() }),
   ];
 }

@@ -174,6 +174,132 @@ export const AudioHardware = z.discriminatedUnion('kind', [
 ]);
 export type AudioHardware = z.infer<typeof AudioHardware>;
 
+/** The parking panel's LED sign (hardware/sign/): an Alpha (M-Protocol) sign on RS-485, or one simulated. */
+const signFace = {
+  columns: z.number().int().min(1).max(125).default(16).describe("characters a line of the sign shows (its picture's width: 6 LEDs a character)"),
+  lines: z.number().int().min(1).max(8).default(2).describe('lines of text the sign shows'),
+};
+
+export const SignHardware = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('alpha'),
+      path: z.string().min(1).describe('the RS-485 adapter: /dev/ttyUSB0, /dev/ttyAMA0'),
+      baudRate: z.number().int().positive().default(9600),
+      dataBits: z.union([z.literal(7), z.literal(8)]).default(7).describe('Alpha signs: 7 data bits, even parity, 1 stop bit (7E1)'),
+      parity: z.enum(['even', 'odd', 'none']).default('even'),
+      stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+      address: z.number().int().min(1).max(255).default(1).describe("the sign's serial address, 1–255 (0 is broadcast, which no sign answers)"),
+      typeCode: z.string().length(1).default('Z').describe('sign type code of the packets (Z: every type)'),
+      textLabel: z.string().length(1).default('A').describe('the TEXT file that holds the layout (calls one STRING file a row)'),
+      handshake: z
+        .enum(['auto', 'ack', 'readback'])
+        .default('auto')
+        .describe("how writes are confirmed: ack: the sign's ACK/NAK; readback: reading the file back; auto: ACK when the sign sends one, else reading back"),
+      ackTimeoutMs: z.number().int().min(50).max(30_000).default(1500).describe('longest wait for an ACK/NAK'),
+      responseTimeoutMs: z.number().int().min(50).max(30_000).default(2000).describe("longest wait for a read's response"),
+      retries: z.number().int().min(0).max(10).default(3).describe('writes sent again before a fault is reported (the driver keeps trying after, with backoff)'),
+      checkIntervalMs: z.number().int().min(1000).max(3_600_000).default(60_000).describe("how often the sign's memory configuration is read back (a sign that rebooted has lost it)"),
+      ...signFace,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('simulated'),
+      acks: z.boolean().default(true).describe('whether the simulated sign answers ACK/NAK'),
+      png: z.string().min(1).optional().describe('where to save what the sign shows after each change, relative to the config file'),
+      ...signFace,
+    })
+    .strict(),
+]);
+export type SignHardware = z.infer<typeof SignHardware>;
+
+/**
+ * A car park's loop detectors (hardware/loop/): two loops per lane, each detector channel's output
+ * on one input. Wiring rule: loop A is the loop a vehicle meets first in the lane's normal direction
+ * of travel (an entry lane's outer loop, an exit lane's inner one; on a two-way lane the outer one).
+ */
+const loopLane = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'a lane name: 1–32 of A–Z a–z 0–9 - _')
+  .describe('the lane as named on site and in the `loops` stream (entry-1)');
+const localHhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM');
+const uniqueLanes = (lanes: readonly { lane: string }[]) => new Set(lanes.map((l) => l.lane)).size === lanes.length;
+const loopReading = {
+  debounceMs: z.number().int().min(0).max(2000).optional().describe('occupied levels shorter than this are detector chatter (default 100)'),
+  gapMs: z.number().int().min(0).max(10_000).optional().describe("clear levels shorter than this are a gap inside one vehicle, a trailer's drawbar (default 1500)"),
+  stuckMs: z.number().int().min(10_000).optional().describe('a loop occupied this long raises loop-stuck (default 600000: 10 min)'),
+  silentMs: z.number().int().min(60_000).optional().describe('a loop without an edge for this much opening time raises loop-silent (default: never)'),
+  openHours: z
+    .object({ from: localHhMm, to: localHhMm })
+    .strict()
+    .optional()
+    .describe('when silence counts, local time (default: always; `to` before `from` runs past midnight)'),
+  timeZone: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a known IANA time zone')
+    .optional()
+    .describe('the time zone of openHours and of the simulated day (default Europe/Ljubljana)'),
+};
+
+export const LoopsHardware = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('gpio'),
+      lanes: z
+        .array(z.object({ lane: loopLane, a: bcm.describe("loop A's detector output"), b: bcm.describe("loop B's detector output") }).strict())
+        .min(1)
+        .max(16)
+        .refine(uniqueLanes, 'a lane is listed twice')
+        .refine((lanes) => new Set(lanes.flatMap((l) => [l.a, l.b])).size === lanes.length * 2, 'a BCM line is used twice'),
+      occupiedWhen: z.enum(['low', 'high']).default('low').describe("the detector output's level while its loop is occupied (low: a contact or open collector to ground)"),
+      ...loopReading,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('simulated'),
+      lanes: z
+        .array(
+          z
+            .object({
+              lane: loopLane,
+              kind: z.enum(['entry', 'exit', 'both']).default('both').describe("which way the simulated vehicles go (set it as the counter module's lane kind)"),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(16)
+        .refine(uniqueLanes, 'a lane is listed twice'),
+      traffic: z
+        .object({
+          seed: z.number().int().optional().describe('the same seed, the same vehicles (default 1)'),
+          arrivalsPerHour: z.number().min(0).max(100_000).optional().describe('arrivals an hour at the morning peak (default 60)'),
+          capacity: z.number().int().min(0).optional().describe('spaces: arrivals when full are turned away (default 200)'),
+          inside: z.number().int().min(0).optional().describe('cars inside at start (default 0)'),
+          speed: z.number().positive().max(10_000).optional().describe('the simulated day runs this many times faster (default 1; a lane passes about 500 vehicles a real hour)'),
+          dayStartsAt: localHhMm.optional().describe('the simulated local time at start (default: the real one)'),
+          reversingShare: z.number().min(0).max(1).optional().describe('share of arrivals that reverse away (default 0.03)'),
+          trailerShare: z.number().min(0).max(1).optional().describe('share of vehicles towing a trailer (default 0.02)'),
+          stopShare: z.number().min(0).max(1).optional().describe('share of vehicles that stop on the loops 5–40 s (default 0.15)'),
+          chatterShare: z.number().min(0).max(1).optional().describe('share of vehicles whose detector chatters as they arrive (default 0.05)'),
+        })
+        .strict()
+        .optional()
+        .describe('a seeded day of traffic (morning fill, lunchtime churn, evening emptying) played from start; none: the loops stay clear'),
+      ...loopReading,
+    })
+    .strict(),
+]);
+export type LoopsHardware = z.infer<typeof LoopsHardware>;
+
 export const HardwareConfig = z
   .object({
     doors: DoorsHardware.optional().describe('door passenger counters (bus)'),
@@ -181,6 +307,8 @@ export const HardwareConfig = z
     epaper: EpaperHardware.optional().describe('the e-paper panel (stop-display)'),
     button: ButtonHardware.optional().describe('the talking button that reads the departures aloud (stop-display)'),
     audio: AudioHardware.optional().describe("where the talking button's speech goes (stop-display; default: ALSA's default device through aplay)"),
+    loops: LoopsHardware.optional().describe("the car park's entry and exit loop detectors (car-park-counter)"),
+    sign: SignHardware.optional().describe('the LED guidance sign (parking-panel)'),
   })
   .strict();
 export type HardwareConfig = z.infer<typeof HardwareConfig>;

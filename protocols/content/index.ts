@@ -5,11 +5,13 @@
 import type { z } from 'zod';
 import { type DecodeResult, validate } from '../mqtt/messages.js';
 import { ArrivalBoard } from './arrival-board.js';
+import { KioskContent } from './kiosk.js';
 import { ParkingCounts } from './parking-counts.js';
 import { ServiceMessages } from './service-messages.js';
 import { StopTimetable } from './stop-timetable.js';
 
 export { ArrivalBoard, Departure } from './arrival-board.js';
+export { KioskCarPark, KioskContent, KioskStop } from './kiosk.js';
 export { PARKING_STATES, ParkingCount, ParkingCounts } from './parking-counts.js';
 export { ServiceMessage, ServiceMessages } from './service-messages.js';
 export { StopTimetable, TimetableDay, TimetableLine } from './stop-timetable.js';
@@ -19,6 +21,7 @@ export const CONTENT = {
   'parking-counts': ParkingCounts,
   'stop-timetable': StopTimetable,
   'service-messages': ServiceMessages,
+  kiosk: KioskContent,
 } as const;
 
 /**
@@ -31,6 +34,8 @@ export const CONTENT_RETAINED: Readonly<Record<keyof typeof CONTENT, boolean>> =
   'parking-counts': true,
   'stop-timetable': false,
   'service-messages': false,
+  // An info panel takes no other kind: its one retained message is its whole set.
+  kiosk: true,
 };
 
 export type ContentKind = keyof typeof CONTENT;

@@ -24,7 +24,7 @@ const epoch = z.number().int().positive().describe('session epoch, raised on eve
 const name = z.string().regex(NAME_PATTERN);
 const outboxId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).describe('an outbox identity');
 
-export const ROLES = ['bus', 'stop-display', 'parking-panel', 'car-park-counter'] as const;
+export const ROLES = ['bus', 'stop-display', 'parking-panel', 'car-park-counter', 'info-panel'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 

@@ -1,0 +1,111 @@
+/**
+ * What one information panel is sent, composed from what the fleet knows: its site's car parks
+ * (the occupancy engine's statuses), the next departures at its stops and the notices that reach
+ * it. Pure: the engine (index.ts) gathers the inputs and sends the result when it changed
+ * (`kioskKey`).
+ *
+ * Which panel shows what: its registry site, and its label `stops=<stop_id>,<stop_id>` (the
+ * nearest stops, in the order shown; a station's id lists all its platforms).
+ */
+import type { CarParkStatus, Departure, KioskCarPark, KioskContent, ServiceMessage } from '../../../protocols/index.js';
+import { isoLocal } from '../../../protocols/index.js';
+import type { MessageTarget, ServiceNotice } from '../displays/messages.js';
+import { reaches } from '../displays/messages.js';
+
+/** An info panel as the registry describes it. */
+export interface KioskPanel {
+  id: string;
+  site: string | null;
+  stopIds: string[];
+}
+
+/** Stops one panel lists at most (the content's bound). */
+export const MAX_STOPS = 6;
+
+/** The stops of a `stops` label: comma-separated ids, blanks and repeats dropped, at most MAX_STOPS. */
+export function stopsLabel(label: string | undefined): string[] {
+  const ids = (label ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0 && s.length <= 64);
+  return [...new Set(ids)].slice(0, MAX_STOPS);
+}
+
+export function panelOf(device: { id: string; role: string; site: string | null; labels: Record<string, string> }): KioskPanel | null {
+  return device.role === 'info-panel' ? { id: device.id, site: device.site, stopIds: stopsLabel(device.labels.stops) } : null;
+}
+
+const clip = (text: string, max: number) => {
+  const chars = [...text.normalize('NFC')];
+  return chars.length <= max ? text.normalize('NFC') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+};
+
+/** A car park as the panel shows it: out of its opening hours it is closed. */
+export function kioskCarPark(s: CarParkStatus): KioskCarPark {
+  return {
+    id: s.id,
+    name: clip(s.name, 100),
+    kind: s.kind,
+    ...(s.address ? { address: clip(s.address, 200) } : {}),
+    ...(s.lat !== undefined && s.lon !== undefined ? { lat: s.lat, lon: s.lon } : {}),
+    capacity: s.capacity,
+    free: s.open ? s.free : null,
+    state: s.open ? s.state : 'closed',
+    trend: s.trend,
+    updatedAt: s.updatedAt,
+  };
+}
+
+/** Garages first, then open car parks, each by name (Slovenian order). */
+export function carParkOrder(a: CarParkStatus, b: CarParkStatus): number {
+  return (a.kind === b.kind ? 0 : a.kind === 'garage' ? -1 : 1) || a.name.localeCompare(b.name, 'sl') || a.id.localeCompare(b.id);
+}
+
+/** The notices that reach a panel: for its site, for one of its stops, or for everyone; newest first. */
+export function panelNotices(notices: readonly ServiceNotice[], panel: KioskPanel, now: number, timeZone: string): ServiceMessage[] {
+  const place = { site: panel.site, stopId: panel.stopIds[0] ?? null, related: panel.stopIds.slice(1) };
+  return notices
+    .filter((m) => (m.until === null || m.until > now) && reaches(m.target as MessageTarget, place))
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .slice(0, 10)
+    .map((m) => ({ id: m.id, text: clip(m.text, 500), ...(m.until !== null ? { until: isoLocal(m.until, timeZone) } : {}) }));
+}
+
+export interface ComposeInput {
+  panel: KioskPanel;
+  now: number;
+  timeZone: string;
+  /** every car park the fleet knows (the panel's site's are taken) */
+  carParks: readonly CarParkStatus[];
+  /** the departures of each of the panel's stops that the timetable has, in the panel's order */
+  stops: readonly { stopId: string; name: string; departures: Departure[] }[];
+  notices: readonly ServiceNotice[];
+}
+
+export function composeKiosk(i: ComposeInput): KioskContent {
+  const site = i.panel.site;
+  return {
+    site: site ?? '-',
+    generatedAt: isoLocal(i.now, i.timeZone),
+    timeZone: i.timeZone,
+    carParks: i.carParks
+      .filter((c) => c.site === site)
+      .sort(carParkOrder)
+      .slice(0, 32)
+      .map(kioskCarPark),
+    stops: i.stops.slice(0, MAX_STOPS).map((s) => ({ stopId: s.stopId, name: clip(s.name, 100), departures: s.departures.slice(0, 12) })),
+    notices: panelNotices(i.notices, i.panel, i.now, i.timeZone),
+  };
+}
+
+/** A departure time moving less than this is not a change worth sending (the page counts minutes itself). */
+export const SHIFT_MS = 30_000;
+
+/** What a passenger could see change: everything but `generatedAt`, departure times to SHIFT_MS. */
+export function kioskKey(body: KioskContent): string {
+  const { generatedAt: _, stops, ...rest } = body;
+  return JSON.stringify({
+    ...rest,
+    stops: stops.map((s) => ({ ...s, departures: s.departures.map((d) => ({ ...d, departsAt: Math.round(Date.parse(d.departsAt) / SHIFT_MS) })) })),
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * The kiosk engine: what each info panel is sent. Pure parts (labels, car parks, notices, what
+ * counts as a change) and the engine on a real fleet (embedded broker, the ETA and displays
+ * engines on the eta-line feed as site `celje`): car parks from `occupancy-changed` on the bus,
+ * departures from the timetable, the site's notices; sent retained, again only on a change.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { composeKiosk, kioskKey, panelOf, stopsLabel } from '../../fleet/engines/kiosk/index.js';
+import { kioskCarPark } from '../../fleet/engines/kiosk/compose.js';
+import { displaysEngine } from '../../fleet/engines/displays/index.js';
+import { etaEngine } from '../../fleet/engines/eta/index.js';
+import { kioskEngine } from '../../fleet/engines/kiosk/index.js';
+import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
+import type { ServiceNotice } from '../../fleet/engines/displays/messages.js';
+import type { CarParkStatus, KioskContent } from '../../protocols/index.js';
+import { Content, decode, topic } from '../../protocols/index.js';
+import { T0, lineFeed } from '../fixtures/eta-line.js';
+import { SteppableClock, api, fleetClient, startFleet, waitFor } from '../helpers.js';
+
+function carPark(id: string, over: Partial<CarParkStatus> = {}): CarParkStatus {
+  return {
+    id,
+    name: id[0]!.toUpperCase() + id.slice(1),
+    site: 'celje',
+    kind: 'garage',
+    capacity: 400,
+    occupied: 300,
+    free: 100,
+    percent: 75,
+    trend: 'steady',
+    state: 'spacesAvailable',
+    open: true,
+    updatedAt: '2026-11-30T07:55:00+01:00',
+    ...over,
+  };
+}
+
+const notice = (id: string, target: ServiceNotice['target'], createdAt: number, until: number | null = null): ServiceNotice => ({
+  id,
+  target,
+  text: `notice ${id}`,
+  until,
+  createdAt,
+  createdBy: null,
+});
+
+test('the stops label: comma-separated, trimmed, no repeats, at most six; only info panels are panels', () => {
+  assert.equal(stopsLabel(' S1, S3,,S1 ,S4'), ['S1', 'S3', 'S4']);
+  assert.equal(stopsLabel(undefined), []);
+  assert.equal(stopsLabel('a,b,c,d,e,f,g'), ['a', 'b', 'c', 'd', 'e', 'f']);
+  assert.equal(panelOf({ id: 'i', role: 'info-panel', site: 'celje', labels: { stops: 'S1' } }), { id: 'i', site: 'celje', stopIds: ['S1'] });
+  assert.is(panelOf({ id: 'd', role: 'stop-display', site: 'celje', labels: { stop: 'S1' } }), null);
+});
+
+test('compose: the site’s car parks (garages first, closed out of hours), the notices that reach the panel, newest first', () => {
+  const now = T0;
+  const body = composeKiosk({
+    panel: { id: 'info-1', site: 'celje', stopIds: ['S1', 'S3'] },
+    now,
+    timeZone: 'Europe/Ljubljana',
+    carParks: [
+      carPark('mestni-park', { kind: 'open', name: 'Mestni park' }),
+      carPark('glazija', { open: false }),
+      carPark('celeiapark', { free: 0, state: 'full' }),
+      carPark('velenje-center', { site: 'velenje' }),
+    ],
+    stops: [],
+    notices: [
+      notice('site', { site: 'celje' }, now - 3000),
+      notice('other-site', { site: 'velenje' }, now - 2000),
+      notice('my-stop', { stop: 'S3' }, now - 1000),
+      notice('other-stop', { stop: 'S5' }, now - 500),
+      notice('all', { all: true }, now - 4000, now + 3600_000),
+      notice('expired', { all: true }, now - 5000, now - 1),
+    ],
+  });
+  assert.equal(body.carParks.map((c) => [c.id, c.state, c.free]), [
+    ['celeiapark', 'full', 0],
+    ['glazija', 'closed', null],
+    ['mestni-park', 'spacesAvailable', 100],
+  ]);
+  assert.equal(body.notices.map((n) => n.id), ['my-stop', 'site', 'all']);
+  assert.is(body.notices[2]!.until, '2026-11-30T09:00:00+01:00');
+  assert.is(body.generatedAt, '2026-11-30T08:00:00+01:00');
+  assert.equal(kioskCarPark(carPark('x', { lat: 46.23, lon: 15.26, address: 'Aškerčeva 14' })).address, 'Aškerčeva 14');
+});
+
+test('what counts as a change: not the time it was composed, nor a departure moving by seconds', () => {
+  const base: KioskContent = {
+    site: 'celje',
+    generatedAt: '2026-11-30T08:00:00+01:00',
+    carParks: [],
+    stops: [{ stopId: 'S1', name: 'Stop 1', departures: [{ line: 'rumena', destination: 'Stop 5', departsAt: '2026-11-30T08:05:00+01:00', realtime: true }] }],
+    notices: [],
+  };
+  const later = { ...base, generatedAt: '2026-11-30T08:00:05+01:00' };
+  const jitter = { ...base, stops: [{ ...base.stops[0]!, departures: [{ ...base.stops[0]!.departures[0]!, departsAt: '2026-11-30T08:05:10+01:00' }] }] };
+  const moved = { ...base, stops: [{ ...base.stops[0]!, departures: [{ ...base.stops[0]!.departures[0]!, departsAt: '2026-11-30T08:06:00+01:00' }] }] };
+  assert.is(kioskKey(later), kioskKey(base));
+  assert.is(kioskKey(jitter), kioskKey(base));
+  assert.is.not(kioskKey(moved), kioskKey(base));
+  assert.is.not(kioskKey({ ...base, notices: [{ id: 'm', text: 'x' }] }), kioskKey(base));
+});
+
+test('the engine: each info panel gets its site’s car parks, its stops’ departures and notices, retained; resent on a change only', async () => {
+  const clock = new SteppableClock();
+  clock.offsetMs = T0 - 5 * 60_000 - Date.now(); // 07:55
+  const timetables = new Timetables();
+  const load = lineFeed();
+  timetables.set({ site: 'celje', feed: load.feed, load, source: 'test', loadedAt: clock.now() });
+  const eta = etaEngine({ timetables, boardIntervalMs: 100 });
+  const fleet = await startFleet({
+    clock,
+    engines: [eta, displaysEngine({ timetables, tickMs: 50 }), kioskEngine({ timetables, eta: eta.live, tickMs: 50, refreshMs: 60_000 })],
+  });
+  fleet.registry.provision({ id: 'info-1', role: 'info-panel', site: 'celje', labels: { stops: 'S1,S3,NOPE' } });
+  fleet.registry.provision({ id: 'disp-1', role: 'stop-display', site: 'celje', labels: { stop: 'S1' } });
+  const fc = await fleetClient(fleet);
+  const got: KioskContent[] = [];
+  const kinds: string[] = [];
+  fc.on('message', (t, payload) => {
+    if (t !== topic.content('info-1')) return;
+    const c = decode(Content, payload);
+    if (!c.ok) throw new Error(c.reason);
+    kinds.push(c.value.kind);
+    got.push(c.value.body as KioskContent);
+  });
+  try {
+    await fc.subscribeAsync(topic.content('info-1'), { qos: 1 });
+    fleet.bus.emit('occupancy-changed', { status: carPark('glazija', { free: 37, state: 'almostFull' }), previous: null });
+    fleet.bus.emit('occupancy-changed', { status: carPark('velenje-center', { site: 'velenje' }), previous: null });
+    const posted = await api(fleet, 'POST', '/api/messages', { target: { site: 'celje' }, text: 'Zapora Stanetove ulice' });
+    assert.is(posted.status, 201, JSON.stringify(posted.body));
+
+    const first = await waitFor('the panel’s content with the car park and the notice', () =>
+      got.find((b) => b.carParks.length === 1 && b.notices.length === 1),
+    );
+    assert.equal(new Set(kinds), new Set(['kiosk']));
+    assert.is(first.site, 'celje');
+    assert.equal(first.carParks.map((c) => [c.id, c.free, c.state]), [['glazija', 37, 'almostFull']]);
+    assert.equal(first.notices.map((n) => n.text), ['Zapora Stanetove ulice']);
+    assert.equal(first.stops.map((s) => s.name), ['Stop 1', 'Stop 3'], 'the unknown stop is left out');
+    // 07:55: T1 leaves S1 at 08:00 and S3 at 08:04; T3 at 08:30 and 08:34; T2 back reaches S3 at 08:19. No bus: all scheduled.
+    assert.equal(first.stops[0]!.departures.map((d) => [d.line, d.destination, d.departsAt.slice(11, 16), d.realtime]), [
+      ['rumena', 'Stop 5', '08:00', false],
+      ['rumena', 'Stop 5', '08:30', false],
+    ]);
+    assert.equal(first.stops[1]!.departures.map((d) => d.departsAt.slice(11, 16)), ['08:04', '08:19', '08:34']);
+
+    // Nothing changes: nothing more is sent (a tick is 50 ms).
+    const n = got.length;
+    await new Promise((r) => setTimeout(r, 400));
+    assert.is(got.length, n, 'unchanged content is not sent again');
+
+    // Celeiapark fills: sent within a tick or two.
+    fleet.bus.emit('occupancy-changed', { status: carPark('celeiapark', { free: 0, state: 'full' }), previous: null });
+    const full = await waitFor('Celeiapark in the content', () => got.at(-1)!.carParks.find((c) => c.id === 'celeiapark'));
+    assert.equal([full.free, full.state], [0, 'full']);
+
+    // Retained: a panel that connects later gets the latest at once.
+    const late = await fleetClient(fleet, 'late');
+    const retained = new Promise<KioskContent>((resolve) => late.on('message', (_t, p) => resolve(decode(Content, p).ok ? (decode(Content, p) as { value: { body: KioskContent } }).value.body : (null as never))));
+    await late.subscribeAsync(topic.content('info-1'), { qos: 1 });
+    assert.equal((await retained).carParks.map((c) => c.id), ['celeiapark', 'glazija']);
+    await late.endAsync(true);
+
+    // The route: what the panel would be sent now; 404 for a device that is no panel.
+    const route = await api(fleet, 'GET', '/api/kiosk/info-1');
+    assert.equal(route.body.content.carParks.map((c: { id: string }) => c.id), ['celeiapark', 'glazija']);
+    assert.is((await api(fleet, 'GET', '/api/kiosk/disp-1')).status, 404);
+    assert.is((await api(fleet, 'GET', '/api/kiosk/info-1', undefined, 'wrong')).status, 401);
+  } finally {
+    await fc.endAsync(true);
+    await fleet.stop();
+  }
+});
+
+test('the engine: the car parks it heard of are kept across a fleet restart', async () => {
+  const timetables = new Timetables();
+  const fleet = await startFleet({ engines: [kioskEngine({ timetables, tickMs: 50 })] });
+  fleet.registry.provision({ id: 'info-2', role: 'info-panel', site: 'celje' });
+  fleet.bus.emit('occupancy-changed', { status: carPark('glazija'), previous: null });
+  // A status that fails its schema is refused, not kept.
+  fleet.bus.emit('occupancy-changed', { status: { ...carPark('broken'), capacity: -1 }, previous: null });
+  await waitFor('composed', async () => (await api(fleet, 'GET', '/api/kiosk/info-2')).body.content.carParks.length === 1);
+  await fleet.stop();
+  const again = await startFleet({ dataDir: fleet.options.dataDir, engines: [kioskEngine({ timetables, tickMs: 50 })] });
+  try {
+    const body = (await api(again, 'GET', '/api/kiosk/info-2')).body.content as KioskContent;
+    assert.equal(body.carParks.map((c) => c.id), ['glazija']);
+    assert.equal([body.stops, body.notices], [[], []], 'no timetable, no displays engine: no stops, no notices');
+  } finally {
+    await again.stop();
+  }
+});
+
+test.run();
