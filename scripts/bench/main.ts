@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only=outbox,ingest,drain,sd,nmea,eta,render,glass] [-- --quick]`
+ * `npm run bench [-- --json] [-- --only=outbox,ingest,drain,sd,nmea,eta,render,glass,alpha,parking] [-- --quick]`
  *
  * Tabla's throughput against raw baselines measured in the same run on the same machine:
  *   outbox_append_ratio   Outbox.append/s ÷ raw better-sqlite3 batched inserts/s      (target ≥ 0.5)
@@ -15,6 +15,11 @@
  *                           ÷ the same frame's primitives replayed raw, no layout (scripts/bench/render.ts)
  *   content_to_glass_p99_ms  a stop display's agent: arrival-board received → the partial refresh issued to the
  *                           panel (info), and content_raw_p99_ms: the same boards to a bare subscriber (scripts/bench/glass.ts)
+ *   alpha_frames_per_s    a parking panel's Alpha (M-Protocol) frames built and parsed (STRING writes and ACKs), and
+ *                           alpha_ratio: ÷ a raw copy and indexOf-scan of the same bytes (info; scripts/bench/alpha.ts)
+ *   occupancy_event_to_panel_p99_ms  a car's crossing at the loops → its free count on the sign emulator, through a counter
+ *                           Agent, the fleet's occupancy engine and a parking-panel Agent (info), and occupancy_raw_p99_ms:
+ *                           the same two hops over bare MQTT (scripts/bench/parking.ts)
  * Human-readable lines as it goes; with --json, one JSON object on the last line.
  * Everything binds to 127.0.0.1 on free ports, lives in temp dirs, and is stopped at the end.
  *
@@ -34,6 +39,8 @@ import { benchIngest, instrumentFlush, type FlushStats, type IngestResult } from
 import { benchOutbox, type OutboxBenchResult } from './outbox.js';
 import { benchEta, type EtaResult } from './eta.js';
 import { benchGlass } from './glass.js';
+import { benchAlpha } from './alpha.js';
+import { benchParking } from './parking.js';
 import { benchNmea } from './nmea.js';
 import { benchRender } from './render.js';
 import { benchSd, type SdOptions, type SdResult } from './sd.js';
@@ -43,7 +50,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
-const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd', 'nmea', 'eta', 'render', 'glass']);
+const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : ['outbox', 'ingest', 'drain', 'sd', 'nmea', 'eta', 'render', 'glass', 'alpha', 'parking']);
 const TARGETS = { outbox_append_ratio: 0.5, ingest_ratio: 0.6, drain_records_per_s: 10_000, eta_ingest_ratio: 0.6, fix_to_board_p99_ms: 50, render_ms_p99: 20 };
 const LIMIT_MS = Number(process.env.TABLA_BENCH_LIMIT_MS ?? 360_000);
 
@@ -337,6 +344,49 @@ async function main(): Promise<Record<string, unknown>> {
     out.glass = { ...r, warnings: log.problems };
   }
 
+  if (only.has('alpha')) {
+    const r = benchAlpha({ frames: quick ? 10_000 : 20_000, reps: quick ? 3 : 5 });
+    say(`\n[9] Alpha (M-Protocol): a parking panel's frames — ${r.rowsPerFrame} STRING writes of 20-character rows (${r.packetBytes}-byte packets), each parsed by the sign, and its ACKs parsed by the host`);
+    say('    (transliterate → writeStringCommand → encodePacket; AlphaParser both ways), against a raw Uint8Array.set copy + indexOf scan of the same bytes');
+    say(`    raw: ${fmt(r.rawFramesPerS)} frames/s (${r.rawUsPerFrame.toFixed(2)} µs)   (samples ${r.samples.raw.map(fmt).join(', ')})`);
+    say(`    Alpha: ${fmt(r.alphaFramesPerS)} frames/s (${r.alphaUsPerFrame.toFixed(2)} µs)   (samples ${r.samples.alpha.map(fmt).join(', ')})`);
+    say(`    the same ${r.bytesPerFrame} bytes take ${r.lineMsPerFrame.toFixed(0)} ms on a real sign's line (9600 baud, 7E1): the codec is ${((r.alphaUsPerFrame / 1000 / r.lineMsPerFrame) * 100).toFixed(3)}% of it`);
+    say(`    alpha_frames_per_s = ${fmt(r.alphaFramesPerS)}; alpha_ratio = ${r.ratio.toFixed(3)} (info, no target)`);
+    for (const p of r.problems) say(`    PROBLEM: ${p}`);
+    out.alpha_frames_per_s = round(r.alphaFramesPerS);
+    out.alpha_raw_frames_per_s = round(r.rawFramesPerS);
+    out.alpha_ratio = round(r.ratio, 3);
+    out.alpha = r;
+  }
+
+  if (only.has('parking')) {
+    const log = countingLogger('parking');
+    say('\n[10] occupancy event to panel: a car crossing the loops → its free count on the guidance sign. Real parts, one process: simulated loop detector →');
+    say('    counter Agent (outbox, MQTT) → FleetService (embedded broker, ingest, occupancy engine; catalogue Glazija 380, Celeiapark 520) →');
+    say('    parking-panel Agent (panel module, Alpha driver) → sign emulator. Cars one at a time, in and out alternately, each waited for on the sign.');
+    const r = await benchParking({ samples: quick ? 100 : 150, warmup: 10, log });
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    const pc = (p: { p50: number; p99: number; max: number }) => `p50 ${ms(p.p50)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`;
+    say('    set, and why:');
+    for (const line of r.settings) say(`      - ${line}`);
+    say(`    raw: publish → bare Aedes → relay (parse, publish) → bare Aedes → subscriber (parse) → ${r.stringPacketBytes} bytes copied a turn later: ${pc(r.raw)}`);
+    say(`        (first hop alone: ${pc(r.rawFirstHop)})`);
+    say(`    crossing event → fleet committed the loops record: ${pc(r.eventToCommitted)}`);
+    say(`    committed → panel module's onContent (engine, content, broker, agent): ${pc(r.committedToContent)}`);
+    say(`    onContent → the number in the emulator's STRING file (rows, driver, encode, port, parse): ${pc(r.contentToSign)}`);
+    say(`    crossing event → the number on the sign (${r.samples} cars, ${r.loopsRecords} loops records committed in all): ${pc(r.eventToPanel)}`);
+    say(`    before the span: the lane clear → the crossing event (gapMs + reorderMs, the clear proving itself): ${pc(r.clearToEvent)}; ${fmt(r.clearToEventDefaultMs)} ms at the defaults`);
+    say(`    after it, on a real sign: the ${r.stringPacketBytes}-byte STRING packet and its ACK take ${r.lineMs.toFixed(1)} ms on the line at 9600 baud 7E1`);
+    say(`    occupancy_event_to_panel_p99_ms = ${ms(r.eventToPanel.p99)}; occupancy_raw_p99_ms = ${ms(r.raw.p99)}; ratio ${r.ratio.toFixed(2)} (info, no target)`);
+    for (const p of r.problems) say(`    PROBLEM: ${p}`);
+    if (log.problems.length) say(`    logged ${log.problems.length}+ warnings/errors, first: ${log.problems[0]}`);
+    out.occupancy_event_to_panel_p99_ms = round(r.eventToPanel.p99, 2);
+    out.occupancy_event_to_panel_p50_ms = round(r.eventToPanel.p50, 2);
+    out.occupancy_raw_p99_ms = round(r.raw.p99, 2);
+    out.occupancy_panel_ratio = round(r.ratio, 2);
+    out.parking = { ...r, warnings: log.problems };
+  }
+
   out.elapsed_s = round((Date.now() - started) / 1000, 1);
   say(`\nsummary (${out.elapsed_s} s):`);
   if ('outbox_append_ratio' in out) say(`    outbox_append_ratio ${out.outbox_append_ratio}  (${fmt(out.outbox_appends_per_s as number)} / ${fmt(out.raw_sqlite_inserts_per_s as number)} /s)  ${verdict(out.outbox_append_ratio as number, TARGETS.outbox_append_ratio)}`);
@@ -350,6 +400,8 @@ async function main(): Promise<Record<string, unknown>> {
   }
   if ('render_ms_p99' in out) say(`    render_ms_p99       ${out.render_ms_p99}  (raw ${out.render_raw_ms_p99} ms, ratio ${out.render_ratio})  ${verdictAtMost(out.render_ms_p99 as number, TARGETS.render_ms_p99)}`);
   if ('content_to_glass_p99_ms' in out) say(`    content_to_glass_p99_ms ${out.content_to_glass_p99_ms}  (raw ${out.content_raw_p99_ms} ms, ratio ${out.content_glass_ratio})  info`);
+  if ('alpha_frames_per_s' in out) say(`    alpha_frames_per_s  ${fmt(out.alpha_frames_per_s as number)}  (raw ${fmt(out.alpha_raw_frames_per_s as number)} /s, ratio ${out.alpha_ratio})  info`);
+  if ('occupancy_event_to_panel_p99_ms' in out) say(`    occupancy_event_to_panel_p99_ms ${out.occupancy_event_to_panel_p99_ms}  (raw ${out.occupancy_raw_p99_ms} ms, ratio ${out.occupancy_panel_ratio})  info`);
   out.targets = TARGETS;
   return out;
 }
