@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // npm start: the fleet with its embedded broker and a small simulated town — Velenje's free town
-// bus Lokal'c (three buses and a stop display at each of its 42 stops) and parking in Celje
-// (panels and car-park counters) — every agent real, connecting over TCP with its own outbox under
-// $TABLA_DATA_DIR: each bus and each of Celje's agents a process of its own, the 42 stop displays
-// one tabla-agent process with a `--config` each. Ctrl-C stops everything cleanly.
+// bus Lokal'c (three buses and a stop display at each of its 42 stops) and Celje's parking guidance
+// (a counter at each car park's gates, 35 guidance panels on the main roads, 6 information panels)
+// — every agent real, connecting over TCP with its own outbox under $TABLA_DATA_DIR: each bus a
+// process of its own; the 42 stop displays one tabla-agent process with a `--config` each, and so
+// Celje's counters, its panels and its information panels, one process each. Ctrl-C stops
+// everything cleanly.
 //
 // The buses drive blocks of today's Lokal'c timetable (scripts/lokalc/: an illustrative feed the
 // fleet loads as TABLA_GTFS, site velenje) from where those blocks are now: each one's GNSS log is
@@ -17,6 +19,13 @@
 // the real Waveshare driver on the controller's emulator, at a real panel's pace — which saves its
 // glass as $TABLA_DATA_DIR/displays/<id>.png after every refresh; the same picture goes to the
 // fleet as the display's frame (`tabla preview <id>`).
+//
+// Celje (scripts/celje/): the fleet is given the car park catalogue and each car park's starting
+// count; each counter's simulated loops play a seeded morning of its car park's traffic (Glazija
+// full within the first minute), the occupancy engine turns the crossings into free spaces and
+// states, and sends each guidance panel its rows; each panel's simulated LED sign saves what it
+// shows as $TABLA_DATA_DIR/panels/<id>.png. Each information panel serves its page on its own
+// loopback port (from TABLA_KIOSK_PORT, default 8091, on).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +34,10 @@ import { buildLokalcGtfs, zipFeed } from './lokalc/build-gtfs.mjs';
 import { blocksForBuses, describeBus, inService, writeGnssLog } from './lokalc/buses.mjs';
 import { DISPLAYS_DIR, displayHardware, stopDisplays } from './lokalc/displays.mjs';
 import { VISIT_QUIET_S, writeVisitLog } from './lokalc/riders.mjs';
+import { CAR_PARKS, TRAFFIC_DAY_STARTS_AT, celjeCatalogue, garageSpaces } from './celje/car-parks.mjs';
+import { KIOSK_BASE_PORT, kioskPorts } from './celje/kiosks.mjs';
+import { PANELS_DIR } from './celje/panels.mjs';
+import { CELJE_PROCESSES, celjeAgentSetup, celjeDevices, loadCeljeParking } from './celje/town.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.TABLA_DATA_DIR ?? path.join(root, '.tabla'));
@@ -42,11 +55,11 @@ const TOWN = [
   { id: 'bus-lokalc-3', role: 'bus', site: SITE, labels: { label: '103', capacity: '40' } },
   // one at each stop; labels: `stop` the stop_id in the Lokal'c feed whose departures the display shows
   ...stopDisplays(),
-  { id: 'panel-celje-mariborska', role: 'parking-panel', site: 'celje' },
-  { id: 'panel-celje-ljubljanska', role: 'parking-panel', site: 'celje' },
-  { id: 'counter-celje-glazija', role: 'car-park-counter', site: 'celje' },
-  { id: 'counter-celje-celeiapark', role: 'car-park-counter', site: 'celje' },
+  // Celje: a counter at each car park (labels: `carPark`), the guidance panels (labels: `carParks`, their rows), the information panels
+  ...celjeDevices(),
 ];
+/** Celje's car park catalogue as given to the fleet, written under the data dir (for `tabla parking import`). */
+const CELJE_CATALOGUE = 'celje-car-parks.json';
 /** The stop displays run in one agent process, logging to this file under the data dir. */
 const DISPLAYS_LOG = path.join('agents', 'stop-displays.log');
 
@@ -126,7 +139,7 @@ function api(local) {
  * Provisions what is not provisioned yet and points every agent at this run's broker. A device
  * from an older demo with other labels is reported, not changed (the API has no relabelling).
  */
-async function provisionTown(local, call) {
+async function provisionTown(local, call, kioskPort) {
   const { body: known } = await call('GET', '/api/devices');
   const byId = new Map(known.map((d) => [d.id, d]));
   const configs = [];
@@ -159,10 +172,26 @@ async function provisionTown(local, call) {
       config.settings = { ...config.settings, modules: { ...modules, apc: { ...modules.apc, visitQuietS: VISIT_QUIET_S } } };
     }
     if (d.role === 'stop-display') config.hardware = displayHardware({ id: d.id, dataDir, configDir: dir });
+    if (d.site === 'celje') {
+      const setup = celjeAgentSetup(d, { dataDir, kioskPort });
+      config.hardware = setup.hardware;
+      config.settings = { ...config.settings, modules: { ...config.settings?.modules, [setup.module]: setup.settings } };
+    }
     writeAtomic(file, JSON.stringify(config, null, 2) + '\n', 0o600);
     configs.push({ ...d, dir, file, log: path.join(dir, 'agent.log') });
   }
   return configs;
+}
+
+/** Waits until the devices `ids` are online, or `ms` have passed (then the town starts anyway). */
+async function waitOnline(call, ids, ms) {
+  const deadline = Date.now() + ms;
+  const wanted = new Set(ids);
+  while (Date.now() < deadline && !stopping) {
+    const { body } = await call('GET', '/api/devices');
+    if (body.filter((d) => wanted.has(d.id) && d.presence === 'online').length === wanted.size) return;
+    await sleep(250);
+  }
 }
 
 /**
@@ -265,10 +294,19 @@ function busLines(plans) {
 try {
   const local = await waitForFleet(fleet);
   const call = api(local);
-  const town = await provisionTown(local, call);
+  const kiosks = TOWN.filter((d) => d.role === 'info-panel');
+  const ports = await kioskPorts(kiosks.length, Number(process.env.TABLA_KIOSK_PORT ?? KIOSK_BASE_PORT));
+  const kioskPort = (id) => ports[kiosks.findIndex((k) => k.id === id)];
+  const town = await provisionTown(local, call, kioskPort);
   const displays = town.filter((d) => d.role === 'stop-display');
   startAgents('stop-displays', displays, path.join(dataDir, DISPLAYS_LOG));
-  for (const d of town) if (d.role !== 'bus' && d.role !== 'stop-display') startAgent(d);
+  // Celje: the catalogue and the starting counts before the counters count their first cars. Its
+  // agents start once the stop displays are connected: 90 agents connecting at once on a small
+  // machine keep the broker's answers waiting past the agents' connect timeout.
+  await loadCeljeParking(call);
+  writeAtomic(path.join(dataDir, CELJE_CATALOGUE), JSON.stringify(celjeCatalogue(), null, 2) + '\n');
+  await waitOnline(call, displays.map((d) => d.id), 30_000);
+  for (const [role, p] of Object.entries(CELJE_PROCESSES)) startAgents(p.name, town.filter((d) => d.role === role), path.join(dataDir, p.log));
   const { parseGtfsZip, epochSentences, visitWalkMs } = await typescript;
   const feed = parseGtfsZip(zipped).feed;
   const buses = town.filter((d) => d.role === 'bus');
@@ -300,6 +338,11 @@ try {
     return `${id} (${feed.stops.get(d.labels.stop)?.name})`;
   };
   const cli = `TABLA_DATA_DIR=${rel} npx tabla`;
+  const counted = (role) => town.filter((d) => d.role === role).length;
+  const garages = CAR_PARKS.filter((c) => c.kind === 'garage');
+  const open = CAR_PARKS.filter((c) => c.kind === 'open');
+  const parkList = (cs) => cs.map((c) => `${c.name.replace(/^(Garažna hiša|Parkirišče) /, '')} ${c.capacity}`).join(', ');
+  const kioskLines = kiosks.map((k) => `             http://127.0.0.1:${kioskPort(k.id)}/   ${k.id}`);
   console.log(`
 Tabla demo is running: the fleet and ${town.length} agents (${[...new Set(TOWN.map((d) => d.role))].join(', ')}).
 
@@ -324,7 +367,27 @@ ${busLines(plans).join('\n')}
              ${cli} ridership         boardings and alightings per stop and hour, load profiles
              ${cli} devices
              ${cli} cmd bus-lokalc-1 ping --wait
-  agent logs ${path.join(rel, 'agents', '<id>', 'agent.log')}, the stop displays' ${path.join(rel, DISPLAYS_LOG)}
+
+Parking in Celje, on a simulated morning (from ${TRAFFIC_DAY_STARTS_AT}, whatever the hour; capacities and places illustrative, scripts/celje/):
+  garages    ${parkList(garages)} (${garageSpaces()} spaces together)
+  open       ${parkList(open)}
+             the catalogue the fleet was given: ${path.join(rel, CELJE_CATALOGUE)}
+  ${counted('car-park-counter')} counters, one at each car park's gates, their simulated loops playing the morning's traffic: Glazija
+  fills to ZASEDENO within the first minute and turns cars away.
+  ${counted('parking-panel')} guidance panels on the main roads (panel-celje-<road>-<n>), each a simulated LED sign; what each shows:
+             ${path.join(rel, PANELS_DIR, '<id>.png')}   e.g. ${path.join(rel, PANELS_DIR, 'panel-celje-ljubljanska-1.png')}
+  ${counted('info-panel')} information panels, each its page on its own port:
+${kioskLines.join('\n')}
+
+  CLI        ${cli} parking           every car park: free, state, trend
+             ${cli} parking show glazija
+             ${cli} preview panel-celje-ljubljanska-1
+                                       what the panel on Ljubljanska cesta shows, in the terminal
+  open data  curl ${local.httpUrl}/parking.json      (ParkAPI JSON)
+             curl ${local.httpUrl}/parking/datex2    (DATEX II ParkingStatusPublication)
+
+  agent logs ${path.join(rel, 'agents', '<id>', 'agent.log')}, the stop displays' ${path.join(rel, DISPLAYS_LOG)},
+             Celje's ${Object.values(CELJE_PROCESSES).map((p) => path.join(rel, p.log)).join(', ')}
 
 Ctrl-C stops everything.
 `);

@@ -1,6 +1,7 @@
 /**
- * npm start, as a newcomer runs it: the fleet with the Lokal'c timetable and a town of 49 agents
- * (three buses, a stop display at each of the 42 stops, Celje's four parking agents).
+ * npm start, as a newcomer runs it: the fleet with the Lokal'c timetable and a town of 94 agents
+ * (three buses, a stop display at each of the 42 stops; in Celje a counter at each of 8 car parks,
+ * 35 guidance panels and 6 information panels).
  * Within a minute its GTFS-Realtime feeds (decoded with gtfs-realtime-bindings, as any consumer
  * would) show the three buses, matched to trips of the blocks the demo gave them, with trip
  * updates; a stop display has its arrival board; every stop display's simulated e-paper panel saves
@@ -8,6 +9,11 @@
  * (what `tabla preview` shows); the buses' simulated doors play the riders the demo wrote for them,
  * and a stop's riders reach the fleet's ridership as an apc record; Ctrl-C stops everything
  * cleanly, the displays showing their out-of-service screen.
+ *
+ * Celje: the fleet has the car park catalogue (GET /api/parking), the counters' simulated traffic
+ * moves the counts, Glazija reaches `full` within the first minutes, a guidance panel on its road
+ * shows ZASEDENO (its frame, and the PNG its simulated sign saves), the open data answer
+ * (/parking.json, /parking/datex2), and each information panel's page answers on the port printed.
  *
  * The demo runs on today's timetable at the time the test runs. What can be asked of it depends
  * on how many buses the timetable has in service now, which the demo prints ("N of the 3 buses are
@@ -25,13 +31,20 @@ import { departuresAt, parseGtfsZip, type GtfsFeed } from '../../protocols/index
 import { parseVisitTimeline, visitWalkMs, type TimelineVisit } from '../../hardware/door/timeline.js';
 import { VISIT_QUIET_S } from '../../scripts/lokalc/riders.mjs';
 import { displayPng, stopDisplays } from '../../scripts/lokalc/displays.mjs';
+import { Catalogue } from '../../fleet/engines/occupancy/index.js';
+import { CAR_PARKS } from '../../scripts/celje/car-parks.mjs';
+import { panelPng } from '../../scripts/celje/panels.mjs';
+import { celjeDevices } from '../../scripts/celje/town.mjs';
 import { freePort, tmpDir, waitFor } from '../helpers.js';
 
 const { transit_realtime } = GtfsRealtimeBindings;
 const BUSES = ['bus-lokalc-1', 'bus-lokalc-2', 'bus-lokalc-3'];
 const DISPLAYS = stopDisplays().map((d) => d.id);
-/** Buses, stop displays and Celje's two panels and two counters. */
-const AGENTS = BUSES.length + DISPLAYS.length + 4;
+const CELJE = celjeDevices();
+/** Buses, stop displays and Celje's counters, guidance panels and information panels. */
+const AGENTS = BUSES.length + DISPLAYS.length + CELJE.length;
+/** A guidance panel on Ljubljanska cesta whose first row is Glazija. */
+const GLAZIJA_PANEL = 'panel-celje-ljubljanska-1';
 
 interface Demo {
   child: ChildProcess;
@@ -53,10 +66,10 @@ const demo = suite<{ d?: Demo }>('npm start: the Lokal\'c demo');
 
 demo.before(async (ctx) => {
   const dataDir = tmpDir('tabla-demo-');
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const [httpPort, mqttPort, kioskPort] = [await freePort(), await freePort(), await freePort()];
   const startedAt = Date.now();
   const child = spawn(process.execPath, ['scripts/demo.mjs'], {
-    env: { ...process.env, TABLA_DATA_DIR: dataDir, TABLA_HTTP_PORT: String(httpPort), TABLA_MQTT_PORT: String(mqttPort) },
+    env: { ...process.env, TABLA_DATA_DIR: dataDir, TABLA_HTTP_PORT: String(httpPort), TABLA_MQTT_PORT: String(mqttPort), TABLA_KIOSK_PORT: String(kioskPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -115,7 +128,7 @@ demo(`it prints its URLs, and ${AGENTS} agents come online, each with its own ou
     30_000,
     200,
   );
-  assert.equal(new Set(devices.map((x) => x.role)), new Set(['bus', 'stop-display', 'parking-panel', 'car-park-counter']));
+  assert.equal(new Set(devices.map((x) => x.role)), new Set(['bus', 'stop-display', 'parking-panel', 'car-park-counter', 'info-panel']));
   for (const x of devices) assert.ok(fs.existsSync(path.join(d!.dataDir, 'agents', x.id, 'state', 'agent.db')), `${x.id} has its own outbox`);
   for (const x of devices.filter((x) => x.role === 'bus')) {
     assert.is(x.site, 'velenje');
@@ -126,6 +139,116 @@ demo(`it prints its URLs, and ${AGENTS} agents come online, each with its own ou
   assert.equal(displays.map((x) => x.id).sort(), [...DISPLAYS].sort(), 'a display at each stop');
   for (const x of displays) assert.ok(d!.feed.stops.has(x.labels.stop ?? ''), `${x.id} shows a stop of the feed (${x.labels.stop})`);
   assert.is(new Set(displays.map((x) => x.labels.stop)).size, d!.feed.stops.size, 'every stop of the feed has its display');
+  const celje = devices.filter((x) => x.site === 'celje');
+  assert.equal(celje.map((x) => x.id).sort(), CELJE.map((x) => x.id).sort(), "Celje's agents");
+  for (const x of celje.filter((x) => x.role === 'parking-panel')) assert.ok((x.labels.carParks ?? '').split(',').length >= 2, `${x.id} names its car parks`);
+});
+
+interface ParkStatus {
+  id: string;
+  site: string;
+  capacity: number;
+  occupied: number;
+  free: number | null;
+  state: string;
+  updatedAt: string | null;
+}
+
+/** How long from the demo's start Glazija may take to show full (its traffic does it in about a minute). */
+const GLAZIJA_FULL_MS = 120_000;
+
+demo("Celje: the catalogue is in, the counters' traffic moves the counts, and Glazija fills to full", async ({ d }) => {
+  const demo = d!;
+  const out = demo.out();
+  assert.match(out, 'npx tabla parking');
+  assert.match(out, `npx tabla preview ${GLAZIJA_PANEL}`);
+  assert.match(out, `curl ${demo.base}/parking.json`);
+  assert.match(out, `${path.join(demo.dataDir, 'panels')}/<id>.png`);
+  const parks = async () => (await api<{ carParks: ParkStatus[] }>(demo, '/api/parking?site=celje')).body.carParks;
+  const first = await parks();
+  assert.equal(first.map((p) => p.id).sort(), CAR_PARKS.map((c) => c.id).sort(), 'every car park of the catalogue');
+  for (const p of first) assert.is(p.capacity, CAR_PARKS.find((c) => c.id === p.id)!.capacity, p.id);
+  // the catalogue as the demo gave it, written for `tabla parking import`
+  const written = Catalogue.parse(JSON.parse(fs.readFileSync(path.join(demo.dataDir, 'celje-car-parks.json'), 'utf8')));
+  assert.equal(written.carParks.map((c) => c.id).sort(), CAR_PARKS.map((c) => c.id).sort());
+  // The demo set each count to its traffic's start; crossings move them from there.
+  const moved = await waitFor(
+    'counts moved by crossings',
+    async () => {
+      const now = await parks();
+      const m = now.filter((p) => p.occupied !== CAR_PARKS.find((c) => c.id === p.id)!.traffic.inside);
+      return m.length >= 2 ? m : null;
+    },
+    90_000,
+    1000,
+  );
+  assert.ok(moved.length >= 2, `counts moved: ${moved.map((p) => `${p.id} ${p.occupied}`).join(', ')}`);
+  const glazija = await waitFor(
+    'Glazija full',
+    async () => (await parks()).find((p) => p.id === 'glazija' && p.state === 'full') ?? null,
+    Math.max(1000, demo.startedAt + GLAZIJA_FULL_MS - Date.now()),
+    1000,
+  );
+  assert.ok(glazija.free !== null && glazija.free <= 6, `Glazija shows few free spaces (${glazija.free})`);
+  assert.ok(glazija.occupied <= glazija.capacity);
+});
+
+demo('Celje: a guidance panel shows Glazija ZASEDENO (its frame and the PNG of its sign), and the open data answer', async ({ d }) => {
+  const demo = d!;
+  const frame = await waitFor(
+    `${GLAZIJA_PANEL}'s frame with GLAZIJA ZASEDENO`,
+    async () => {
+      const res = await api<{ kind: string; summary: string; hash: string | null }>(demo, `/api/devices/${GLAZIJA_PANEL}/frame`);
+      return res.status === 200 && res.body.summary.includes('GLAZIJA ZASEDENO') ? res.body : null;
+    },
+    30_000,
+    500,
+  );
+  assert.is(frame.kind, 'parking-counts');
+  assert.ok(frame.hash, 'with the picture of the sign');
+  const png = panelPng(demo.dataDir, GLAZIJA_PANEL);
+  await waitFor(`${png}`, () => fs.existsSync(png) || null, 10_000, 250);
+  const { width, height, ink } = inkOf(fs.readFileSync(png));
+  assert.ok(width > 100 && height > 20, `a sign's picture (${width}×${height})`);
+  assert.ok(ink.some((v) => v === 0) && ink.some((v) => v === 1), 'lit and dark LEDs');
+
+  const json = await fetch(`${demo.base}/parking.json`);
+  assert.is(json.status, 200);
+  const items = ((await json.json()) as { items: { uid: string; capacity: number; realtime_opening_status: string; realtime_free_capacity?: number }[] }).items;
+  assert.equal(items.map((i) => i.uid).sort(), CAR_PARKS.map((c) => c.id).sort());
+  const g = items.find((i) => i.uid === 'glazija')!;
+  assert.is(g.realtime_opening_status, 'OPEN');
+  assert.ok(typeof g.realtime_free_capacity === 'number' && g.realtime_free_capacity <= 6, `Glazija's free spaces in the open data (${g.realtime_free_capacity})`);
+
+  const xml = await fetch(`${demo.base}/parking/datex2`);
+  assert.is(xml.status, 200);
+  assert.match(xml.headers.get('content-type') ?? '', 'application/xml');
+  const text = await xml.text();
+  for (const c of CAR_PARKS) assert.match(text, `id="${c.id}"`);
+  assert.match(text, /<parkingSiteStatus>(full|fullAtEntrance)<\/parkingSiteStatus>/);
+});
+
+demo("Celje: each information panel's page answers on the port the demo prints, with the car parks", async ({ d }) => {
+  const demo = d!;
+  const urls = [...demo.out().matchAll(/^ {13}(http:\/\/127\.0\.0\.1:\d+\/) {3}(info-celje-\S+)$/gm)].map((m) => ({ url: m[1]!, id: m[2]! }));
+  assert.equal(urls.map((u) => u.id).sort(), CELJE.filter((x) => x.role === 'info-panel').map((x) => x.id).sort(), 'a URL for each');
+  assert.is(new Set(urls.map((u) => u.url)).size, urls.length, 'each its own port');
+  for (const { url, id } of urls) {
+    const page = await fetch(url);
+    assert.is(page.status, 200, `${id}'s page`);
+    assert.match(page.headers.get('content-type') ?? '', 'text/html');
+  }
+  const view = await waitFor(
+    "a kiosk's view with the car parks",
+    async () => {
+      const res = await fetch(`${urls[0]!.url}api/kiosk`);
+      const body = (await res.json()) as Record<string, unknown>;
+      return JSON.stringify(body).includes('Glazija') ? body : null;
+    },
+    30_000,
+    500,
+  );
+  assert.ok(view);
 });
 
 demo('within a minute, GTFS-RT shows the three buses, matched to trips of their blocks, with trip updates', async ({ d }) => {
