@@ -1,5 +1,5 @@
 /**
- * The ETA model (fleet/engines/eta/model.ts) on a small feed (test/fixtures/eta-line.ts): a line of five stops
+ * The ETA model (fleet/engines/eta/model/) on a small feed (test/fixtures/eta-line.ts): a line of five stops
  * 500 m apart, out and back in one block, and a second block later. Fixes are driven along it the
  * way a bus would send them; matching, stop times, learning, block continuation, terminus holds,
  * staleness and assignments are checked against the timetable's numbers.
@@ -10,7 +10,7 @@ import type { GtfsFeed } from '../../protocols/index.js';
 import { TripPath } from '../../fleet/engines/eta/geometry.js';
 import Database from 'better-sqlite3';
 import { HISTORY_MIGRATIONS, TravelHistory } from '../../fleet/engines/eta/history.js';
-import { EtaModel, passengerSafeShiftMs, type StopEvent } from '../../fleet/engines/eta/model.js';
+import { EtaModel, passengerSafeShiftMs, type StopEvent } from '../../fleet/engines/eta/model/index.js';
 import { LAT, T0, lineFeed, lonOf } from '../fixtures/eta-line.js';
 import { boardEntries, scheduledDepartures } from '../../fleet/engines/eta/boards.js';
 

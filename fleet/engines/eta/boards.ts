@@ -10,7 +10,7 @@
  */
 import type { ArrivalBoard, GtfsFeed } from '../../../protocols/index.js';
 import { departuresAt, isoLocal } from '../../../protocols/index.js';
-import type { Prediction } from './model.js';
+import type { Prediction } from './model/index.js';
 import { runKey } from './schedule.js';
 
 export type Load = 'seats' | 'standing' | 'full';
@@ -33,7 +33,7 @@ export interface ScheduledDeparture {
 
 /** A departure as a board shows it: the timetable's, with its live prediction when there is one. */
 export interface BoardEntry extends ScheduledDeparture {
-  /** ms epoch, what to show: the prediction (shown a little early, see model.ts) when real-time, else the timetable */
+  /** ms epoch, what to show: the prediction (shown a little early, see model/prediction.ts) when real-time, else the timetable */
   expected: number;
   realtime: boolean;
   vehicleId: string | null;

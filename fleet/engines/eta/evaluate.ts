@@ -10,7 +10,7 @@
 import type { GtfsFeed } from '../../../protocols/index.js';
 import type { AvlRow } from './avl.js';
 import { TravelHistory } from './history.js';
-import { EtaModel, type Prediction } from './model.js';
+import { EtaModel, type Prediction } from './model/index.js';
 import { scorePredictions } from './score.js';
 
 export interface EvalOptions {

@@ -2,7 +2,7 @@
  * The "eta" engine: where each bus is on the timetable, when it will reach the stops ahead, and
  * what each stop display should show.
  *
- * From the buses' committed `gps` records it runs one EtaModel per site's feed (model.ts: matching,
+ * From the buses' committed `gps` records it runs one EtaModel per site's feed (model/: matching,
  * learning, prediction — the code `tabla eta eval` scores), learning segment running times and
  * dwells into SQLite (`eta_history`). After each fix it refreshes the boards of the stop displays
  * the bus's predictions touch and, every `boardIntervalMs`, the boards whose time has come
@@ -25,7 +25,7 @@ import { readRecord } from '../records.js';
 import type { SiteTimetable, Timetables } from '../gtfs/timetables.js';
 import { REALTIME_MAX_AGE_MS, type Load } from './boards.js';
 import { HISTORY_MIGRATIONS, TravelHistory } from './history.js';
-import { EtaModel, type Assignment, type Prediction, type VehicleView } from './model.js';
+import { EtaModel, type Assignment, type Prediction, type VehicleView } from './model/index.js';
 import { RIDERSHIP_MIGRATIONS, Ridership, type LastStop } from './ridership.js';
 import { addEtaRoutes } from './routes.js';
 import { BoardDelivery } from './delivery.js';

@@ -9,7 +9,7 @@ import type { EngineContext } from '../engine.js';
 import type { Timetables } from '../gtfs/timetables.js';
 import { arrivalBoard, type BoardEntry, type Load } from './boards.js';
 import type { EtaLive, Site } from './index.js';
-import type { Assignment, Prediction, VehicleView } from './model.js';
+import type { Assignment, Prediction, VehicleView } from './model/index.js';
 import type { Ridership } from './ridership.js';
 
 export interface EtaRouteState {

@@ -24,7 +24,7 @@ import { ApcRecord, GpsRecord } from '../../../protocols/index.js';
 import type { FleetEngine } from '../engine.js';
 import { readRecord } from '../records.js';
 import type { EtaLive } from '../eta/index.js';
-import type { Prediction } from '../eta/model.js';
+import type { Prediction } from '../eta/model/index.js';
 import { HttpError } from '../../http/router.js';
 
 const { transit_realtime } = GtfsRealtimeBindings;

@@ -7,7 +7,7 @@
 import type { Departure } from '../../../protocols/index.js';
 import { DEFAULT_WINDOW_MS, LOOK_BACK_MS, arrivalBoard, boardEntries, scheduledDepartures } from '../eta/boards.js';
 import type { EtaLive } from '../eta/index.js';
-import type { Prediction } from '../eta/model.js';
+import type { Prediction } from '../eta/model/index.js';
 import type { SiteTimetable } from '../gtfs/timetables.js';
 
 /** Departures composed per stop (the content takes 12; the page lists fewer). */
