@@ -31,6 +31,8 @@ import { driversFrom } from './hardware.js';
 import { CommandRejected, Commands } from './commands.js';
 import { readCrashCount } from './crash.js';
 import { DiskReserve, openOnAnyDisk } from './disk-reserve.js';
+import { LogRing, type LogRingOptions, ringLogger } from './log-ring.js';
+import { LogShipper, type LogShipOptions } from './log-ship.js';
 import { Drainer } from './drain.js';
 import { Link, type LinkSession } from './link.js';
 import { Maintenance } from './maintenance.js';
@@ -61,6 +63,9 @@ export interface AgentOptions {
   clock?: Clock;
   /** How often the agent looks after itself (maintenance.ts; default 10 s; tests shorten it). */
   maintenanceMs?: number;
+  /** The log ring's bounds and level (device/log-ring.ts) and how it ships (device/log-ship.ts). */
+  logRing?: Partial<LogRingOptions>;
+  logShip?: Partial<LogShipOptions>;
 }
 
 /** How often the agent looks after itself (clock steps, a full disk healing); TTL expiry every 6th time. */
@@ -74,6 +79,9 @@ export class Agent {
   readonly drainer: Drainer;
   readonly link: Link;
   readonly commands: Commands;
+  /** Every line this agent logs (at info and above), kept in its database across restarts. */
+  readonly logRing: LogRing;
+  readonly #logShipper: LogShipper;
   readonly #db: Database.Database;
   readonly #options: AgentOptions;
   readonly #modules: ModuleHost;
@@ -96,7 +104,10 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.#options = options;
     this.config = options.config;
-    this.log = options.log ?? createLogger(options.config.deviceId, { level: options.config.settings.logLevel });
+    const consoleLog = options.log ?? createLogger(options.config.deviceId, { level: options.config.settings.logLevel });
+    // The ring's own trouble goes to the console only: a full disk must not log into the ring.
+    this.logRing = new LogRing(options.logRing, consoleLog.child('log-ring'));
+    this.log = ringLogger(consoleLog, this.logRing);
     this.#clock = options.clock ?? systemClock;
     this.#steps = new ClockStepDetector(this.#clock);
     this.#crashes = readCrashCount(options.config.dataDir).count;
@@ -105,6 +116,7 @@ export class Agent {
     this.#board = options.drivers?.board ?? createBoard({ kind: 'linux', dataDir });
     const opened = openOnAnyDisk(path.join(dataDir, 'agent.db'), this.config.outbox.synchronous, reserve, this.log);
     this.#db = opened.db;
+    this.logRing.open(this.#db);
     this.store = new AgentStore(this.#db);
     this.outbox = new Outbox(this.#db, {
       config: this.config.outbox,
@@ -134,6 +146,15 @@ export class Agent {
     this.log.level = this.settings.logLevel;
     this.link = new Link(this.config, () => this.store.nextEpoch(), this.#linkHandlers(), this.log.child('link'));
     this.#registerCommands();
+    this.#logShipper = new LogShipper({
+      ring: this.logRing,
+      record: (data, ts) => this.record('log', data, ts),
+      now: () => this.#clock.now(),
+      mono: () => this.#clock.mono(),
+      log: consoleLog.child('log-ship'),
+      ...(options.logShip ? { options: options.logShip } : {}),
+    });
+    this.#logShipper.register(this.commands);
     this.#modules = new ModuleHost({
       modules: options.modules ?? [],
       device: { id: this.config.deviceId, role: this.config.role, ...(this.config.site ? { site: this.config.site } : {}) },
@@ -174,6 +195,8 @@ export class Agent {
     await this.#modules.stop();
     this.drainer.stop();
     await this.link.stop();
+    this.#logShipper.stop();
+    this.logRing.close();
     this.outbox.close();
     this.#db.close();
   }

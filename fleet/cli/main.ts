@@ -16,13 +16,16 @@
  */
 import { Command, CommanderError } from 'commander';
 import { findFleet, type FleetFlags } from './api.js';
+import * as alerts from './commands/alerts.js';
 import * as broker from './commands/broker.js';
 import * as cmd from './commands/cmd.js';
 import * as config from './commands/config.js';
 import * as devices from './commands/devices.js';
 import * as eta from './commands/eta.js';
+import * as flows from './commands/flows.js';
 import * as gnss from './commands/gnss.js';
 import * as gtfs from './commands/gtfs.js';
+import * as logs from './commands/logs.js';
 import * as message from './commands/message.js';
 import * as parking from './commands/parking.js';
 import * as preview from './commands/preview.js';
@@ -30,7 +33,7 @@ import * as provision from './commands/provision.js';
 import type { CliContext, Register } from './context.js';
 import { styleFor } from './format.js';
 
-const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, config, broker, gnss, gtfs, eta, message, preview, parking];
+const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, logs, config, broker, gnss, gtfs, eta, message, preview, parking, alerts, flows];
 
 function buildProgram(): Command {
   const program = new Command('tabla')

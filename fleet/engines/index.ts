@@ -10,7 +10,10 @@ import { etaEngine } from './eta/index.js';
 import { gtfsRtEngine } from './gtfs-rt/index.js';
 import { occupancyEngine } from './occupancy/index.js';
 import { kioskEngine } from './kiosk/index.js';
+import { logsEngine } from './logs/index.js';
 import { streamsEngine } from './streams/index.js';
+import { BoardTap, nodeRedEnabled } from './node-red/tap.js';
+import { alertsEngine } from './alerts/index.js';
 
 /** An engine whose code is imported only when it starts. */
 export function lazy(name: string, load: () => Promise<{ default: () => FleetEngine }>): FleetEngine {
@@ -31,12 +34,15 @@ export function lazy(name: string, load: () => Promise<{ default: () => FleetEng
  * The engines of one fleet, sharing one `Timetables` (the sites' GTFS feeds): the gtfs engine
  * fills it, and an engine that reads it is given the same one here.
  */
-export function defaultEngines(timetables = new Timetables()): FleetEngine[] {
+export function defaultEngines(timetables = new Timetables(), options: { nodeRed?: boolean } = {}): FleetEngine[] {
   const env = process.env;
-  const eta = etaEngine({ timetables });
+  // Node-RED (TABLA_NODE_RED=1): hears the boards the ETA engine sends through a tap on it.
+  const boards = (options.nodeRed ?? nodeRedEnabled(env)) ? new BoardTap() : null;
+  const eta = boards ? boards.wrap(etaEngine({ timetables })) : etaEngine({ timetables });
   const occupancy = occupancyEngine();
   return [
     streamsEngine(),
+    logsEngine(),
     eta,
     gtfsRtEngine({ eta: eta.live }),
     gtfsEngine({ timetables, ...(env.TABLA_GTFS ? { path: env.TABLA_GTFS } : {}), ...(env.TABLA_GTFS_SITE ? { site: env.TABLA_GTFS_SITE } : {}) }),
@@ -46,5 +52,13 @@ export function defaultEngines(timetables = new Timetables()): FleetEngine[] {
     occupancy,
     // After displays: its messages table is there for the panels' notices.
     kioskEngine({ timetables, eta: eta.live, carParks: () => occupancy.statuses() }),
+    // It reads only what devices report (presence, heartbeats), never another engine.
+    alertsEngine(),
+    lazy('dashboard', async () => {
+      const { dashboardEngine } = await import('./dashboard/index.js');
+      return { default: () => dashboardEngine({ timetables }) };
+    }),
+    // Node-RED last: the engines whose events its flows hear are running when it starts.
+    ...(boards ? [lazy('node-red', async () => ({ default: (await import('./node-red/index.js')).nodeRedEngine.bind(null, { boards }) }))] : []),
   ];
 }

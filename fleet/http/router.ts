@@ -34,6 +34,11 @@ export interface ApiRequest {
   /** The body as bytes (an upload); 413 past the route's `maxBodyBytes` (1 MiB unless it says). */
   bytes(): Promise<Uint8Array>;
   raw: http.IncomingMessage;
+  /**
+   * The response, for a route that adds headers of its own (a cookie, a CSP) or writes it itself
+   * (an event stream): once its headers are sent, the route's answer is not written again.
+   */
+  response: http.ServerResponse;
 }
 
 /** A JSON answer, a text one (Prometheus exposition) or bytes (protobuf: GTFS-Realtime). */
@@ -96,7 +101,8 @@ export class HttpApi implements Routes {
     if (!found) throw new HttpError(404, `no route ${method} ${url.pathname}`);
     const { handler, maxBodyBytes } = found.store as { handler: RouteHandler; maxBodyBytes: number };
     const params = { ...(found.params as Record<string, string>) };
-    const out = await handler({ method, url, params, json: () => readJson(req), bytes: () => readBody(req, maxBodyBytes), raw: req });
+    const out = await handler({ method, url, params, json: () => readJson(req), bytes: () => readBody(req, maxBodyBytes), raw: req, response: res });
+    if (res.headersSent || res.writableEnded) return; // the route wrote it itself
     if ('text' in out || 'bytes' in out) {
       res.writeHead(out.status ?? 200, { 'content-type': out.contentType });
       res.end('text' in out ? out.text : Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength));

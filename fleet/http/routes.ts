@@ -77,7 +77,14 @@ function device(f: ApiContext, id: string): DeviceRecord {
 }
 
 export function serviceRoutes(routes: Routes, f: ApiContext): void {
-  routes.add('GET', '/', () => ({ body: { service: 'tabla-fleet', endpoints: ['/healthz', '/metrics', '/api/devices', '/api/devices/:id'] } }));
+  // A browser is sent to the dashboard (fleet/engines/dashboard/, its login page); a script gets the index.
+  routes.add('GET', '/', (req) => {
+    if ((req.raw.headers.accept ?? '').includes('text/html')) {
+      req.response.setHeader('location', '/dashboard');
+      return { status: 302, body: { location: '/dashboard' } };
+    }
+    return { body: { service: 'tabla-fleet', endpoints: ['/dashboard', '/healthz', '/metrics', '/api/devices', '/api/devices/:id', '/parking.json', '/parking/datex2', '/gtfs-rt/trip-updates', '/gtfs-rt/vehicle-positions'] } };
+  });
   routes.add('GET', '/healthz', () => {
     const health = f.health();
     return { status: health.status === 'ok' ? 200 : 503, body: health };

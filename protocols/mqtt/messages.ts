@@ -40,6 +40,7 @@ export const ModuleStatus = z.object({
       lastRefreshMs: z.number().nonnegative().optional().describe("the last refresh's duration"),
       lastRefreshAt: z.number().int().optional().describe('when it ended, ms since the Unix epoch'),
       held: z.string().max(200).optional().describe('why refreshes are held now (temperature, quiet hours, a fault)'),
+      live: z.boolean().optional().describe('false while the display shows its own timetable (no live board vouched for): the fallback'),
       talk: z
         .object({
           presses: z.number().int().nonnegative().describe('presses of the talking button since the module started'),

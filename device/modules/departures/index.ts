@@ -66,7 +66,9 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
   let talkStats: TalkStats | null = null;
   /** The glass's counts with the talking button's (without a panel, the button's are in the log only). */
   const showStats = (c: AgentContext<DeparturesSettings>) => {
-    if (shownStats) c.setDisplayStats(talkStats ? { ...shownStats, talk: talkStats } : shownStats);
+    if (!shownStats) return;
+    const stats = lastPlan ? { ...shownStats, live: lastPlan.live } : shownStats;
+    c.setDisplayStats(talkStats ? { ...stats, talk: talkStats } : stats);
   };
 
   const showBoard = (c: AgentContext<DeparturesSettings>, board: ArrivalBoard) =>
@@ -92,8 +94,10 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
     const t = now();
     const up = c.fleetOnline();
     if (up) lastUpAt = t;
+    const wasLive = lastPlan?.live;
     lastPlan = planScreen({ now: t, board: latest, timetable, messages, link: { up, lastUpAt }, settings: c.settings() });
     report(c);
+    if (lastPlan.live !== wasLive) showStats(c); // the heartbeat says when it falls back to its timetable
     if (glass) await glass.offer(lastPlan.screen, lastPlan.quiet);
   }
 

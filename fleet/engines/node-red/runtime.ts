@@ -1,0 +1,151 @@
+/**
+ * The embedded Node-RED runtime (`@node-red/runtime` 4.1, `@node-red/util`, the core nodes of
+ * `@node-red/nodes`): init, start, flows in and out, stop. Node-RED keeps its runtime in module
+ * state, so one process runs one of it: a second start while one runs is refused.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nodeRedSettings, nodeRedUserDir, type RedLogMessage } from './settings.js';
+
+const require = createRequire(import.meta.url);
+
+/** What we use of `@node-red/runtime`. */
+interface RedRuntime {
+  init(settings: Record<string, unknown>, server?: unknown, adminApi?: unknown): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  flows: {
+    getFlows(opts: object): Promise<{ flows: unknown[]; rev: string }>;
+    setFlows(opts: { flows: { flows: unknown[]; credentials?: object }; deploymentType?: string }): Promise<{ rev: string }>;
+  };
+  nodes: { getNodeList(opts: object): Promise<{ types: string[]; enabled: boolean; err?: unknown }[]> };
+  events: NodeJS.EventEmitter;
+}
+
+/** How long a start waits for the stored flows to run before it goes on without waiting. */
+const FLOWS_START_WAIT_MS = 30_000;
+
+/**
+ * Resolves once the runtime's flows have started, or it said they will not (missing node types,
+ * safe mode), or after `ms`: `runtime.start()` resolves before its flows are loaded.
+ */
+function flowsSettled(events: NodeJS.EventEmitter, ms: number): { done: Promise<'started' | 'stopped' | 'timeout'>; cancel(): void } {
+  let cancel = () => {};
+  const done = new Promise<'started' | 'stopped' | 'timeout'>((resolve) => {
+    const started = () => finish('started');
+    const state = (e: { id?: string; payload?: { state?: string } }) => {
+      if (e?.id === 'runtime-state' && (e.payload?.state === 'stop' || e.payload?.state === 'safe')) finish('stopped');
+    };
+    const timer = setTimeout(() => finish('timeout'), ms);
+    timer.unref();
+    function finish(how: 'started' | 'stopped' | 'timeout') {
+      clearTimeout(timer);
+      events.off('flows:started', started);
+      events.off('runtime-event', state);
+      resolve(how);
+    }
+    cancel = () => finish('timeout');
+    events.on('flows:started', started);
+    events.on('runtime-event', state);
+  });
+  return { done, cancel };
+}
+
+let running = false;
+
+/** Where Tabla's node module is: beside this file, or (bundled) under the package's fleet/engines/node-red/. */
+export function tablaNodesDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'nodes'), path.resolve(here, '..', 'fleet', 'engines', 'node-red', 'nodes')];
+  const found = candidates.find((d) => fs.existsSync(path.join(d, 'package.json')));
+  if (!found) throw new Error(`Tabla's Node-RED nodes not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+/** The secret Node-RED encrypts flow credentials with: made once, kept in the user dir (0600). */
+export function credentialSecret(userDir: string): string {
+  const file = path.join(userDir, 'credential-secret');
+  try {
+    const s = fs.readFileSync(file, 'utf8').trim();
+    if (s) return s;
+  } catch {
+    // first start
+  }
+  fs.mkdirSync(userDir, { recursive: true });
+  const secret = crypto.randomBytes(32).toString('hex');
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, secret + '\n', { mode: 0o600 });
+  fs.renameSync(tmp, file);
+  return secret;
+}
+
+export class EmbeddedNodeRed {
+  readonly #red: RedRuntime;
+  #started = false;
+
+  private constructor(red: RedRuntime) {
+    this.#red = red;
+  }
+
+  /** Loads and starts Node-RED with its flows from `<dataDir>/node-red/flows.json`. */
+  static async start(o: { dataDir: string; bridge: unknown; onLog(m: RedLogMessage): void }): Promise<EmbeddedNodeRed> {
+    if (running) throw new Error('Node-RED runs already in this process (one fleet with Node-RED per process)');
+    running = true;
+    try {
+      const util = require('@node-red/util') as { init(settings: object): void };
+      const red = require('@node-red/runtime') as RedRuntime;
+      const settings = nodeRedSettings({
+        dataDir: o.dataDir,
+        coreNodesDir: path.dirname(require.resolve('@node-red/nodes/package.json')),
+        tablaNodesDir: tablaNodesDir(),
+        credentialSecret: credentialSecret(nodeRedUserDir(o.dataDir)),
+        bridge: o.bridge,
+        onLog: o.onLog,
+      });
+      util.init(settings);
+      red.init(settings);
+      const settled = flowsSettled(red.events, FLOWS_START_WAIT_MS);
+      try {
+        await red.start();
+      } catch (err) {
+        settled.cancel();
+        throw err;
+      }
+      await settled.done;
+      const self = new EmbeddedNodeRed(red);
+      self.#started = true;
+      return self;
+    } catch (err) {
+      running = false;
+      throw err;
+    }
+  }
+
+  /** The node types this runtime knows (core and Tabla's), of the enabled node sets that loaded. */
+  async types(): Promise<Set<string>> {
+    const sets = await this.#red.nodes.getNodeList({});
+    return new Set(sets.filter((s) => s.enabled && !s.err).flatMap((s) => s.types));
+  }
+
+  getFlows(): Promise<{ flows: unknown[]; rev: string }> {
+    return this.#red.flows.getFlows({});
+  }
+
+  /** Replaces every flow (a full deploy); resolves once the new flows have started. */
+  async setFlows(flows: unknown[]): Promise<{ rev: string }> {
+    return this.#red.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    try {
+      await this.#red.stop();
+    } finally {
+      running = false;
+    }
+  }
+}
