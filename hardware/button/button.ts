@@ -11,12 +11,12 @@
  * held button presses once, contact bounce is ignored.
  *
  * Imports protocols/ only, and the hardware/ pieces it shares: hardware/gpio/ (the header's gpiochip
- * and the sysfs line seam), hardware/firmata/ (the reconnecting board session) and the door class's
- * timers (door/time.ts).
+ * and the sysfs line seam), hardware/firmata/ (the reconnecting board session) and the edge drivers'
+ * lifecycle and timers (hardware/common/).
  */
 import path from 'node:path';
 import type { Clock, Logger } from '../../protocols/index.js';
-import type { DoorTimers } from '../door/time.js';
+import type { Timers } from '../common/time.js';
 import { FirmataButton, type FirmataButtonOptions } from './firmata.js';
 import { GpioButton, type GpioButtonOptions } from './gpio.js';
 import { SimulatedButton, type SimulatedButtonOptions } from './simulated.js';
@@ -57,7 +57,7 @@ export interface ButtonOptions {
   /** A level shorter than this is bounce (ms, default 50). */
   debounceMs?: number;
   clock?: Clock;
-  timers?: DoorTimers;
+  timers?: Timers;
   log?: Logger;
 }
 
@@ -81,7 +81,7 @@ export interface ButtonContext {
   /** What a relative `presses` file is relative to (the config file's directory); default the working directory. */
   baseDir?: string;
   clock?: Clock;
-  timers?: DoorTimers;
+  timers?: Timers;
 }
 
 /** The button named by `config.kind`. Checks the config (RangeError), does no I/O: start() opens the line. */
@@ -114,4 +114,4 @@ export function createButton(config: ButtonConfig, context: ButtonContext = {}):
 export { FirmataButton, GpioButton, SimulatedButton };
 export type { FirmataButtonOptions, GpioButtonOptions, SimulatedButtonOptions };
 export type { PressTimelineProgress } from './simulated.js';
-export type { DoorTimers as ButtonTimers } from '../door/time.js';
+export type { Timers as ButtonTimers } from '../common/time.js';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ManualTime } from '../door/time.js';
+import { ManualTime } from '../common/time.js';
 import type { ButtonPress, PushButton } from './button.js';
 
 export interface ButtonSetup {

@@ -4,12 +4,12 @@
  * listeners, the fault and the counts.
  *
  * Nothing here throws at a caller from a callback: a listener that throws, a line that fails to
- * read and a bug in a timer are caught, counted in health() and logged (the door class's
- * door/caught.ts, as the door counter does).
+ * read and a bug in a timer are caught, counted in health() and logged (hardware/common/caught.ts,
+ * as the door counter and the loop detector do). The lifecycle and the timer are every edge
+ * driver's (hardware/common/driver.ts).
  */
-import { systemClock, type Clock, type Logger } from '../../protocols/index.js';
-import { CaughtErrors, describe, Listeners } from '../door/caught.js';
-import { systemTimers, type DoorTimers } from '../door/time.js';
+import { describe, Listeners } from '../common/caught.js';
+import { EdgeDriver, type EdgeSource } from '../common/driver.js';
 import type { ButtonHealth, ButtonOptions, ButtonPress, PushButton } from './button.js';
 import { PressDebouncer } from './debounce.js';
 
@@ -24,86 +24,35 @@ export interface ButtonSink {
 }
 
 /** A driver's line: a GPIO line, a Firmata board's pin, a simulated contact. */
-export interface ButtonLine {
+export interface ButtonLine extends EdgeSource<ButtonSink, boolean> {
   /** Opens the line, reports to `sink` from now on, resolves with its level now. On failure releases what it opened and rejects. */
   open(sink: ButtonSink): Promise<boolean>;
-  /** Releases every watcher and line; reports nothing more. Never rejects. */
-  close(): Promise<void>;
 }
 
-export class LineButton implements PushButton {
-  readonly #line: ButtonLine;
+export class LineButton extends EdgeDriver<ButtonSink, boolean> implements PushButton {
   readonly #what: string;
-  readonly #clock: Clock;
-  readonly #timers: DoorTimers;
-  readonly #log: Logger | undefined;
   readonly #debouncer: PressDebouncer;
-  readonly #errors: CaughtErrors;
   readonly #listeners: Listeners<ButtonPress>;
-  #running = false;
-  #starting: Promise<void> | null = null;
-  #timer: unknown = null;
   #fault: string | null = null;
 
   constructor(line: ButtonLine, options: ButtonOptions, what: string) {
-    this.#line = line;
+    super(line, options, 'closing the line');
     this.#what = what;
-    this.#clock = options.clock ?? systemClock;
-    this.#timers = options.timers ?? systemTimers;
-    this.#log = options.log;
     this.#debouncer = new PressDebouncer(options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
-    this.#errors = new CaughtErrors(options.log);
-    this.#listeners = new Listeners(this.#errors, 'a press listener');
-  }
-
-  protected get clock(): Clock {
-    return this.#clock;
-  }
-
-  protected get timers(): DoorTimers {
-    return this.#timers;
-  }
-
-  get running(): boolean {
-    return this.#running;
+    this.#listeners = new Listeners(this.caught, 'a press listener');
   }
 
   get pressed(): boolean {
-    return this.#running && this.#debouncer.pressed;
+    return this.running && this.#debouncer.pressed;
   }
 
-  start(): Promise<void> {
-    if (this.#running) return Promise.resolve();
-    this.#starting ??= this.#open().finally(() => {
-      this.#starting = null;
-    });
-    return this.#starting;
+  protected override sink(): ButtonSink {
+    return { level: (pressed, at) => this.#level(pressed, at), error: (err) => this.#lineError(err) };
   }
 
-  async #open(): Promise<void> {
-    const sink: ButtonSink = { level: (pressed, at) => this.#level(pressed, at), error: (err) => this.#lineError(err) };
-    let pressed: boolean;
-    try {
-      pressed = await this.#line.open(sink);
-    } catch (err) {
-      await this.#line.close().catch(() => undefined);
-      throw err;
-    }
-    this.#debouncer.prime(pressed, this.#clock.mono());
+  protected override opened(pressed: boolean): void {
+    this.#debouncer.prime(pressed, this.clock.mono());
     this.#fault = null;
-    this.#running = true;
-  }
-
-  async stop(): Promise<void> {
-    if (this.#starting) await this.#starting.catch(() => undefined);
-    if (!this.#running) return;
-    this.#running = false;
-    this.#clearTimer();
-    try {
-      await this.#line.close();
-    } catch (err) {
-      this.#errors.record('closing the line', err);
-    }
   }
 
   onPress(listener: (press: ButtonPress) => void): () => void {
@@ -112,23 +61,23 @@ export class LineButton implements PushButton {
 
   health(): ButtonHealth {
     const health: ButtonHealth = {
-      status: !this.#running ? 'stopped' : this.#fault !== null ? 'fault' : 'ok',
+      status: !this.running ? 'stopped' : this.#fault !== null ? 'fault' : 'ok',
       ...this.#debouncer.stats,
-      errors: this.#errors.count,
+      errors: this.caught.count,
     };
-    if (this.#running && this.#fault !== null) health.fault = this.#fault;
-    if (this.#errors.last !== undefined) health.lastError = this.#errors.last;
+    if (this.running && this.#fault !== null) health.fault = this.#fault;
+    if (this.caught.last !== undefined) health.lastError = this.caught.last;
     return health;
   }
 
   #level(pressed: boolean, at?: number): void {
-    if (!this.#running) return;
+    if (!this.running) return;
     this.#guard(() => {
       if (this.#fault !== null) {
-        this.#log?.info(`${this.#what}: line readable again`);
+        this.log?.info(`${this.#what}: line readable again`);
         this.#fault = null;
       }
-      const now = this.#clock.mono();
+      const now = this.clock.mono();
       this.#tell(this.#debouncer.feed(pressed === true, at ?? now));
       this.#tell(this.#debouncer.advance(now));
     });
@@ -136,35 +85,29 @@ export class LineButton implements PushButton {
   }
 
   #lineError(err: unknown): void {
-    if (!this.#running) return;
-    this.#errors.record(`${this.#what}: read failed`, err);
+    if (!this.running) return;
+    this.caught.record(`${this.#what}: read failed`, err);
     this.#fault = `read failed: ${describe(err)}`.slice(0, 500);
   }
 
-  #tick = (): void => {
-    this.#timer = null;
-    if (!this.#running) return;
-    this.#guard(() => this.#tell(this.#debouncer.advance(this.#clock.mono())));
+  protected override tick(): void {
+    if (!this.running) return;
+    this.#guard(() => this.#tell(this.#debouncer.advance(this.clock.mono())));
     this.#schedule();
-  };
-
-  #schedule(): void {
-    this.#clearTimer();
-    const due = this.#debouncer.nextDeadline();
-    if (!this.#running || due === null) return;
-    this.#timer = this.#timers.setTimeout(this.#tick, Math.max(0, Math.ceil(due - this.#clock.mono())));
   }
 
-  #clearTimer(): void {
-    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
-    this.#timer = null;
+  #schedule(): void {
+    this.dueTimer.clear();
+    const due = this.#debouncer.nextDeadline();
+    if (!this.running || due === null) return;
+    this.dueTimer.set(due);
   }
 
   #tell(presses: number[]): void {
-    for (const at of presses) this.#listeners.tell({ at: Math.round(this.#clock.now() - (this.#clock.mono() - at)) });
+    for (const at of presses) this.#listeners.tell({ at: this.wallOf(at) });
   }
 
   #guard(work: () => void): void {
-    this.#errors.guard(this.#what, work);
+    this.caught.guard(this.#what, work);
   }
 }

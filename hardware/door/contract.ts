@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { ApcDoorCount } from '../../protocols/index.js';
 import type { Beam, Direction } from './beams.js';
 import type { DoorCounter, DoorCrossing, DoorFaultEvent } from './door.js';
-import { ManualTime } from './time.js';
+import { ManualTime } from '../common/time.js';
 
 export interface DoorSetup {
   /** A fresh directory for this test's fake files, removed after the test. */

@@ -2,13 +2,15 @@
  * What every door driver shares: one BeamPairCounter per door fed by a `BeamSource` (the only part
  * a driver writes: open the beams, report their edges, close them), one timer for whatever is due
  * next (an edge to apply, a stall, a beam to call stuck), the counts, the faults and the listeners.
+ * The lifecycle, the timer and the faults' book are every edge driver's (hardware/common/).
  *
  * Nothing here throws at a caller from a callback: a listener that throws, a line that fails to
- * read and a bug in a timer are caught, counted in health() and logged (caught.ts).
+ * read and a bug in a timer are caught, counted in health() and logged (hardware/common/caught.ts).
  */
-import { systemClock, type Clock, type Logger } from '../../protocols/index.js';
+import { describe, Listeners } from '../common/caught.js';
+import { EdgeDriver, type EdgeSource } from '../common/driver.js';
+import { FaultBook, type FaultPlaces } from '../common/faults.js';
 import { BeamPairCounter, type Beam, type Crossing } from './beams.js';
-import { CaughtErrors, describe, Listeners } from './caught.js';
 import type {
   DoorCount,
   DoorCounter,
@@ -17,10 +19,8 @@ import type {
   DoorDiagnostics,
   DoorFault,
   DoorFaultEvent,
-  DoorFaultKind,
   DoorHealth,
 } from './door.js';
-import { systemTimers, type DoorTimers } from './time.js';
 
 export const DEFAULT_STUCK_MS = 60_000;
 const BEAMS: readonly Beam[] = ['a', 'b'];
@@ -40,11 +40,9 @@ export interface BeamSink {
 }
 
 /** A driver's beams: gpio lines, simulated passengers, a Firmata board's pins. */
-export interface BeamSource {
+export interface BeamSource extends EdgeSource<BeamSink, ReadonlyMap<number, BeamLevels>> {
   /** Opens every door's beams, reports to `sink` from now on, and returns how they read now. On failure it releases what it opened and rejects. */
   open(sink: BeamSink): Promise<ReadonlyMap<number, BeamLevels>>;
-  /** Releases every watcher and line; reports nothing more. Never rejects. */
-  close(): Promise<void>;
 }
 
 /** Door numbers as the wire has them (ApcDoorCount: 1…8, 1 at the front), each once. */
@@ -61,32 +59,25 @@ interface DoorState {
   alightings: number;
 }
 
-export class BeamDoorCounter implements DoorCounter {
+/** Door faults are placed by door and beam. */
+const DOOR_PLACES: FaultPlaces<DoorFault> = {
+  key: ({ door, beam, kind }) => `${door}:${beam}:${kind}`,
+  name: ({ door, beam }) => ({ place: `door ${door}`, details: { beam } }),
+};
+
+export class BeamDoorCounter extends EdgeDriver<BeamSink, ReadonlyMap<number, BeamLevels>> implements DoorCounter {
   readonly doors: readonly number[];
-  readonly #source: BeamSource;
-  readonly #clock: Clock;
-  readonly #timers: DoorTimers;
-  readonly #log: Logger | undefined;
   readonly #stuckMs: number;
   readonly #state = new Map<number, DoorState>();
-  readonly #faults = new Map<string, DoorFault>();
-  readonly #errors: CaughtErrors;
+  readonly #faults: FaultBook<DoorFault>;
   readonly #crossingListeners: Listeners<DoorCrossing>;
-  readonly #faultListeners: Listeners<DoorFaultEvent>;
-  #running = false;
-  #starting: Promise<void> | null = null;
-  #timer: unknown = null;
-  #timerDue = Infinity;
 
   constructor(doors: readonly number[], source: BeamSource, options: DoorCountingOptions, what: string) {
-    this.doors = checkDoors(doors, what);
-    this.#source = source;
-    this.#clock = options.clock ?? systemClock;
-    this.#timers = options.timers ?? systemTimers;
-    this.#log = options.log;
-    this.#errors = new CaughtErrors(options.log);
-    this.#crossingListeners = new Listeners(this.#errors, 'a crossing listener');
-    this.#faultListeners = new Listeners(this.#errors, 'a fault listener');
+    const checked = checkDoors(doors, what);
+    super(source, options, 'closing the beams');
+    this.doors = checked;
+    this.#crossingListeners = new Listeners(this.caught, 'a crossing listener');
+    this.#faults = new FaultBook(DOOR_PLACES, this.clock, options.log, this.caught);
     this.#stuckMs = options.stuckMs ?? DEFAULT_STUCK_MS;
     if (!Number.isFinite(this.#stuckMs) || this.#stuckMs <= 0) throw new RangeError(`${what}: stuckMs must be > 0, not ${this.#stuckMs}`);
     for (const door of this.doors) {
@@ -95,56 +86,24 @@ export class BeamDoorCounter implements DoorCounter {
     }
   }
 
-  /** The time source, for drivers that schedule their own work (simulated passengers). */
-  protected get clock(): Clock {
-    return this.#clock;
-  }
-
-  protected get timers(): DoorTimers {
-    return this.#timers;
-  }
-
-  get running(): boolean {
-    return this.#running;
-  }
-
-  start(): Promise<void> {
-    if (this.#running) return Promise.resolve();
-    this.#starting ??= this.#open().finally(() => {
-      this.#starting = null;
-    });
-    return this.#starting;
-  }
-
-  async #open(): Promise<void> {
-    const sink: BeamSink = {
+  protected override sink(): BeamSink {
+    return {
       edge: (door, beam, broken, at) => this.#edge(door, beam, broken, at),
       error: (door, beam, err) => this.#lineError(door, beam, err),
     };
-    let levels: ReadonlyMap<number, BeamLevels>;
-    try {
-      levels = await this.#source.open(sink);
-    } catch (err) {
-      await this.#source.close().catch(() => undefined);
-      throw err;
-    }
-    const now = this.#clock.mono();
-    for (const [door, s] of this.#state) s.pair.prime(levels.get(door) ?? { a: false, b: false }, now);
-    this.#running = true;
-    this.#tick();
   }
 
-  async stop(): Promise<void> {
-    if (this.#starting) await this.#starting.catch(() => undefined);
-    if (!this.#running) return;
-    this.#running = false;
-    this.#clearTimer();
+  protected override opened(levels: ReadonlyMap<number, BeamLevels>): void {
+    const now = this.clock.mono();
+    for (const [door, s] of this.#state) s.pair.prime(levels.get(door) ?? { a: false, b: false }, now);
+  }
+
+  protected override started(): void {
+    this.tick();
+  }
+
+  protected override stopping(): void {
     for (const [door, s] of this.#state) this.#guard(() => this.#emit(door, s.pair.flush()));
-    try {
-      await this.#source.close();
-    } catch (err) {
-      this.#errors.record('closing the beams', err);
-    }
   }
 
   onCrossing(listener: (crossing: DoorCrossing) => void): () => void {
@@ -152,7 +111,7 @@ export class BeamDoorCounter implements DoorCounter {
   }
 
   onFault(listener: (event: DoorFaultEvent) => void): () => void {
-    return this.#faultListeners.add(listener);
+    return this.#faults.onChange(listener);
   }
 
   counts(): DoorCount[] {
@@ -168,28 +127,28 @@ export class BeamDoorCounter implements DoorCounter {
   }
 
   health(): DoorHealth {
-    const faults = [...this.#faults.values()].map((f) => ({ ...f })).sort((x, y) => x.door - y.door || x.beam.localeCompare(y.beam));
+    const faults = this.#faults.list().sort((x, y) => x.door - y.door || x.beam.localeCompare(y.beam));
     const doors: DoorDiagnostics[] = [...this.#state].map(([door, s]) => {
       const { in: _in, out: _out, ...rest } = s.pair.stats;
       return { door, ...rest };
     });
     const health: DoorHealth = {
-      status: !this.#running ? 'stopped' : faults.length > 0 ? 'fault' : 'ok',
+      status: !this.running ? 'stopped' : faults.length > 0 ? 'fault' : 'ok',
       faults,
       doors,
-      errors: this.#errors.count,
+      errors: this.caught.count,
     };
-    if (this.#errors.last !== undefined) health.lastError = this.#errors.last;
+    if (this.caught.last !== undefined) health.lastError = this.caught.last;
     return health;
   }
 
   #edge(door: number, beam: Beam, broken: boolean, at?: number): void {
-    if (!this.#running) return;
+    if (!this.running) return;
     this.#guard(() => {
       const s = this.#state.get(door);
       if (!s || (beam !== 'a' && beam !== 'b')) return;
-      this.#clearFault(door, beam, 'line-error');
-      const now = this.#clock.mono();
+      this.#faults.clear({ door, beam, kind: 'line-error' });
+      const now = this.clock.mono();
       this.#emit(door, s.pair.feed({ beam, broken: broken === true, at: at ?? now }));
       this.#emit(door, s.pair.advance(now));
       this.#checkStuck(now);
@@ -198,23 +157,21 @@ export class BeamDoorCounter implements DoorCounter {
   }
 
   #lineError(door: number, beam: Beam, err: unknown): void {
-    if (!this.#running) return;
-    this.#errors.record(`door ${door} beam ${beam.toUpperCase()}: read failed`, err);
-    if (this.#state.has(door)) this.#raise({ door, beam, kind: 'line-error', since: this.#clock.now(), message: `read failed: ${describe(err)}` });
+    if (!this.running) return;
+    this.caught.record(`door ${door} beam ${beam.toUpperCase()}: read failed`, err);
+    if (this.#state.has(door)) this.#faults.raise({ door, beam, kind: 'line-error', since: this.clock.now(), message: `read failed: ${describe(err)}` });
   }
 
   /** Applies whatever is due, raises and clears stuck faults, sets the timer for what comes next. */
-  #tick = (): void => {
-    this.#timer = null;
-    this.#timerDue = Infinity;
-    if (!this.#running) return;
+  protected override tick(): void {
+    if (!this.running) return;
     this.#guard(() => {
-      const now = this.#clock.mono();
+      const now = this.clock.mono();
       for (const [door, s] of this.#state) this.#emit(door, s.pair.advance(now));
       this.#checkStuck(now);
     });
     this.#schedule();
-  };
+  }
 
   #checkStuck(now: number): void {
     for (const [door, s] of this.#state) {
@@ -222,16 +179,16 @@ export class BeamDoorCounter implements DoorCounter {
         const reading = s.pair.beam(beam);
         if (reading.broken && now - reading.since >= this.#stuckMs) {
           const secs = Math.round((now - reading.since) / 1000);
-          this.#raise({ door, beam, kind: 'beam-stuck', since: this.#wallOf(reading.since), message: `beam ${beam.toUpperCase()} broken for ${secs} s` });
+          this.#faults.raise({ door, beam, kind: 'beam-stuck', since: this.wallOf(reading.since), message: `beam ${beam.toUpperCase()} broken for ${secs} s` });
         } else if (!reading.broken) {
-          this.#clearFault(door, beam, 'beam-stuck');
+          this.#faults.clear({ door, beam, kind: 'beam-stuck' });
         }
       }
     }
   }
 
   #schedule(): void {
-    if (!this.#running) return;
+    if (!this.running) return;
     let due = Infinity;
     for (const [door, s] of this.#state) {
       const next = s.pair.nextDeadline();
@@ -239,20 +196,10 @@ export class BeamDoorCounter implements DoorCounter {
       for (const beam of BEAMS) {
         const r = s.pair.beam(beam);
         // A stuck fault already raised needs no timer: the edge that clears the beam clears it.
-        if (r.broken && !this.#faults.has(key(door, beam, 'beam-stuck'))) due = Math.min(due, r.since + this.#stuckMs);
+        if (r.broken && !this.#faults.has({ door, beam, kind: 'beam-stuck' })) due = Math.min(due, r.since + this.#stuckMs);
       }
     }
-    if (due === this.#timerDue) return;
-    this.#clearTimer();
-    if (!Number.isFinite(due)) return;
-    this.#timerDue = due;
-    this.#timer = this.#timers.setTimeout(this.#tick, Math.max(0, Math.ceil(due - this.#clock.mono())));
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#timerDue = Infinity;
+    this.dueTimer.set(due);
   }
 
   #emit(door: number, crossings: Crossing[]): void {
@@ -260,34 +207,11 @@ export class BeamDoorCounter implements DoorCounter {
     for (const c of crossings) {
       if (c.direction === 'in') s.boardings++;
       else s.alightings++;
-      this.#crossingListeners.tell({ door, direction: c.direction, at: this.#wallOf(c.at) });
+      this.#crossingListeners.tell({ door, direction: c.direction, at: this.wallOf(c.at) });
     }
   }
 
-  #raise(fault: DoorFault): void {
-    const k = key(fault.door, fault.beam, fault.kind);
-    if (this.#faults.has(k)) return;
-    this.#faults.set(k, fault);
-    this.#log?.warn(`door ${fault.door}: ${fault.kind}`, { beam: fault.beam, message: fault.message });
-    this.#faultListeners.tell({ ...fault, state: 'raised', at: this.#clock.now() });
-  }
-
-  #clearFault(door: number, beam: Beam, kind: DoorFaultKind): void {
-    const fault = this.#faults.get(key(door, beam, kind));
-    if (!fault) return;
-    this.#faults.delete(key(door, beam, kind));
-    this.#log?.info(`door ${door}: ${kind} cleared`, { beam });
-    this.#faultListeners.tell({ ...fault, state: 'cleared', at: this.#clock.now() });
-  }
-
-  /** Monotonic ms on our clock → wall-clock ms. */
-  #wallOf(mono: number): number {
-    return Math.round(this.#clock.now() - (this.#clock.mono() - mono));
-  }
-
   #guard(work: () => void): void {
-    this.#errors.guard('door counting', work);
+    this.caught.guard('door counting', work);
   }
 }
-
-const key = (door: number, beam: Beam, kind: DoorFaultKind) => `${door}:${beam}:${kind}`;

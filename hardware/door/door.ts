@@ -18,7 +18,7 @@ import type { Beam, BeamPairStats, Direction } from './beams.js';
 import { FirmataDoorCounter, type FirmataDoorOptions } from './firmata.js';
 import { GpioDoorCounter, type GpioDoorOptions } from './gpio.js';
 import { SimulatedDoorCounter, type SimulatedDoorOptions } from './simulated.js';
-import type { DoorTimers } from './time.js';
+import type { Timers } from '../common/time.js';
 
 /** One body through one door. `at` is wall-clock ms, when the door was clear of it. */
 export interface DoorCrossing {
@@ -101,7 +101,7 @@ export interface DoorCountingOptions {
   /** A beam broken longer than this raises `beam-stuck` (ms, default 60 000). */
   stuckMs?: number;
   clock?: Clock;
-  timers?: DoorTimers;
+  timers?: Timers;
   log?: Logger;
 }
 
@@ -150,4 +150,4 @@ export type { FirmataPort, FirmataPortOpener } from '../firmata/link.js';
 export type { Beam, BeamEdge, Crossing, Direction } from './beams.js';
 export type { GpioLine, GpioLineOpener, GpioChip } from '../gpio/sysfs.js';
 export type { StopVisitOptions, StopVisitPlan } from './passengers.js';
-export type { DoorTimers } from './time.js';
+export type { Timers as DoorTimers } from '../common/time.js';

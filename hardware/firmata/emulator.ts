@@ -18,10 +18,10 @@
  *
  * Two ways to reach it: `port()` is an in-memory serial port (the driver's `openPort` seam; data
  * arrives without delay, replies to writes a turn of the event loop later, as over a wire); and
- * `attach(path)` opens a real serial device, one end of a socat pty pair, and serves it.
+ * `attach(path)` opens a real serial device, one end of a socat pty pair, and serves it (both
+ * hardware/serial/emulated.ts).
  */
-import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import { attachSerial, MemoryPort } from '../serial/emulated.js';
 import type { FirmataPort } from './link.js';
 
 /** Command bytes of Firmata protocol 2.5. */
@@ -199,22 +199,8 @@ export class FirmataEmulator {
   }
 
   /** Serves the board on a serial device (one end of a pty pair); resolves once it is open. */
-  async attach(path: string): Promise<{ close(): Promise<void> }> {
-    const port = new SerialPort({ path, baudRate: 57_600, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('data', (chunk: Buffer) => this.receive(chunk));
-    port.on('error', () => undefined); // the pty gone with socat: the test knows
-    const off = this.onSend((bytes) => {
-      if (port.isOpen) port.write(bytes);
-    });
-    port.on('close', off);
-    return {
-      close: async () => {
-        off();
-        port.removeAllListeners('data');
-        if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-      },
-    };
+  attach(path: string): Promise<{ close(): Promise<void> }> {
+    return attachSerial(this, path, { baudRate: 57_600 });
   }
 
   #run(command: number, data: number[]): void {
@@ -297,71 +283,9 @@ export class FirmataEmulator {
  * `close`, "data" and "close" events; `pull()` is the cable pulled (a "close" with a disconnected
  * error, as node-serialport emits when a read fails with EIO).
  */
-export class EmulatorPort extends EventEmitter implements FirmataPort {
-  readonly path: string;
-  readonly #board: FirmataEmulator;
-  readonly #count: (delta: number) => void;
-  #open = false;
-  #off: (() => void) | null = null;
-
+/** An in-memory serial port to the board: replies at once, writes a turn later, 'close' at once. */
+export class EmulatorPort extends MemoryPort implements FirmataPort {
   constructor(path: string, board: FirmataEmulator, count: (delta: number) => void) {
-    super();
-    this.path = path;
-    this.#board = board;
-    this.#count = count;
-  }
-
-  get isOpen(): boolean {
-    return this.#open;
-  }
-
-  open(callback: (err: Error | null) => void): void {
-    setImmediate(() => {
-      if (this.#open) return callback(new Error('Port is already open'));
-      this.#open = true;
-      this.#count(1);
-      this.#off = this.#board.onSend((bytes) => this.emit('data', bytes));
-      this.emit('open');
-      callback(null);
-    });
-  }
-
-  write(data: Buffer, callback?: (err: Error | null | undefined) => void): boolean {
-    if (!this.#open) {
-      const err = new Error('Port is not open');
-      setImmediate(() => {
-        callback?.(err);
-        this.emit('error', err);
-      });
-      return false;
-    }
-    const bytes = Buffer.from(data);
-    setImmediate(() => {
-      if (this.#open) this.#board.receive(bytes);
-      callback?.(null);
-    });
-    return true;
-  }
-
-  close(callback?: (err: Error | null) => void): void {
-    if (!this.#open) {
-      setImmediate(() => callback?.(new Error('Port is not open')));
-      return;
-    }
-    this.#shut(null);
-    setImmediate(() => callback?.(null));
-  }
-
-  /** The cable pulled. */
-  pull(): void {
-    if (this.#open) this.#shut(Object.assign(new Error('Input/output error'), { disconnected: true }));
-  }
-
-  #shut(err: Error | null): void {
-    this.#open = false;
-    this.#count(-1);
-    this.#off?.();
-    this.#off = null;
-    this.emit('close', err);
+    super(path, board, { dataLater: false, closeLater: false, errorOnClosedWrite: true, counted: count });
   }
 }

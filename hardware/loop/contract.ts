@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ManualTime } from '../door/time.js';
+import { ManualTime } from '../common/time.js';
 import type { LaneCrossing, LoopDetector, LoopFaultEvent } from './loop.js';
 import type { OpenHours } from './hours.js';
 import type { Loop, LoopOrder } from './pair.js';

@@ -9,13 +9,14 @@
  * all night is not silent at opening, and a wall clock that steps moves nothing.
  *
  * Nothing here throws at a caller from a callback: a listener that throws, a line that fails to
- * read and a bug in a timer are caught, counted in health() and logged (hardware/door/caught.ts).
+ * read and a bug in a timer are caught, counted in health() and logged (hardware/common/caught.ts).
+ * The lifecycle, the timer and the faults' book are every edge driver's (hardware/common/).
  */
-import { systemClock, type Clock, type Logger } from '../../protocols/index.js';
-import { CaughtErrors, describe, Listeners } from '../door/caught.js';
-import { systemTimers, type DoorTimers } from '../door/time.js';
+import { describe, Listeners } from '../common/caught.js';
+import { EdgeDriver, type EdgeSource } from '../common/driver.js';
+import { FaultBook, type FaultPlaces } from '../common/faults.js';
 import { checkTimeZone, isOpenAt, parseHhMm, type OpenHours } from './hours.js';
-import type { LaneCrossing, LaneDiagnostics, LoopDetector, LoopFault, LoopFaultEvent, LoopFaultKind, LoopHealth, LoopReadingOptions } from './loop.js';
+import type { LaneCrossing, LaneDiagnostics, LoopDetector, LoopFault, LoopFaultEvent, LoopHealth, LoopReadingOptions } from './loop.js';
 import { LoopPair, type LanePassage, type Loop } from './pair.js';
 
 export const DEFAULT_STUCK_MS = 600_000;
@@ -39,11 +40,9 @@ export interface LoopSink {
 }
 
 /** A driver's inputs: gpio lines, simulated traffic. */
-export interface LoopSource {
+export interface LoopSource extends EdgeSource<LoopSink, ReadonlyMap<string, LoopLevels>> {
   /** Opens every lane's inputs, reports to `sink` from now on, returns how they read now. On failure it releases what it opened and rejects. */
   open(sink: LoopSink): Promise<ReadonlyMap<string, LoopLevels>>;
-  /** Releases every watcher and line; reports nothing more. Never rejects. */
-  close(): Promise<void>;
 }
 
 /** Lane names as the `loops` stream carries them (1–32 characters: letters, digits, - and _), each once. */
@@ -64,37 +63,30 @@ interface LaneState {
   heardAt: Record<Loop, number>;
 }
 
-export class LaneLoopDetector implements LoopDetector {
+/** Loop faults are placed by lane and loop. */
+const LANE_PLACES: FaultPlaces<LoopFault> = {
+  key: ({ lane, loop, kind }) => `${lane}:${loop}:${kind}`,
+  name: ({ lane, loop }) => ({ place: `lane ${lane}`, details: { loop } }),
+};
+
+export class LaneLoopDetector extends EdgeDriver<LoopSink, ReadonlyMap<string, LoopLevels>> implements LoopDetector {
   readonly lanes: readonly string[];
-  readonly #source: LoopSource;
-  readonly #clock: Clock;
-  readonly #timers: DoorTimers;
-  readonly #log: Logger | undefined;
   readonly #stuckMs: number;
   readonly #silentMs: number | null;
   readonly #openHours: OpenHours | undefined;
   readonly #timeZone: string;
   readonly #state = new Map<string, LaneState>();
-  readonly #faults = new Map<string, LoopFault>();
-  readonly #errors: CaughtErrors;
+  readonly #faults: FaultBook<LoopFault>;
   readonly #crossingListeners: Listeners<LaneCrossing>;
-  readonly #faultListeners: Listeners<LoopFaultEvent>;
-  #running = false;
-  #starting: Promise<void> | null = null;
-  #timer: unknown = null;
-  #timerDue = Infinity;
   /** Monotonic ms of the last look at silence. */
   #lookedAt = 0;
 
   constructor(lanes: readonly string[], source: LoopSource, options: LoopReadingOptions, what: string) {
-    this.lanes = checkLanes(lanes, what);
-    this.#source = source;
-    this.#clock = options.clock ?? systemClock;
-    this.#timers = options.timers ?? systemTimers;
-    this.#log = options.log;
-    this.#errors = new CaughtErrors(options.log);
-    this.#crossingListeners = new Listeners(this.#errors, 'a crossing listener');
-    this.#faultListeners = new Listeners(this.#errors, 'a fault listener');
+    const checked = checkLanes(lanes, what);
+    super(source, options, 'closing the loops');
+    this.lanes = checked;
+    this.#crossingListeners = new Listeners(this.caught, 'a crossing listener');
+    this.#faults = new FaultBook(LANE_PLACES, this.clock, options.log, this.caught);
     this.#stuckMs = options.stuckMs ?? DEFAULT_STUCK_MS;
     if (!Number.isFinite(this.#stuckMs) || this.#stuckMs <= 0) throw new RangeError(`${what}: stuckMs must be > 0, not ${this.#stuckMs}`);
     this.#silentMs = options.silentMs ?? null;
@@ -112,65 +104,33 @@ export class LaneLoopDetector implements LoopDetector {
     }
   }
 
-  /** The time source, for drivers that schedule their own work (simulated traffic). */
-  protected get clock(): Clock {
-    return this.#clock;
-  }
-
-  protected get timers(): DoorTimers {
-    return this.#timers;
-  }
-
   protected get timeZone(): string {
     return this.#timeZone;
   }
 
-  get running(): boolean {
-    return this.#running;
-  }
-
-  start(): Promise<void> {
-    if (this.#running) return Promise.resolve();
-    this.#starting ??= this.#open().finally(() => {
-      this.#starting = null;
-    });
-    return this.#starting;
-  }
-
-  async #open(): Promise<void> {
-    const sink: LoopSink = {
+  protected override sink(): LoopSink {
+    return {
       edge: (lane, loop, occupied, at) => this.#edge(lane, loop, occupied, at),
       error: (lane, loop, err) => this.#lineError(lane, loop, err),
     };
-    let levels: ReadonlyMap<string, LoopLevels>;
-    try {
-      levels = await this.#source.open(sink);
-    } catch (err) {
-      await this.#source.close().catch(() => undefined);
-      throw err;
-    }
-    const now = this.#clock.mono();
+  }
+
+  protected override opened(levels: ReadonlyMap<string, LoopLevels>): void {
+    const now = this.clock.mono();
     for (const [lane, s] of this.#state) {
       s.pair.prime(levels.get(lane) ?? { a: false, b: false }, now);
       s.quiet = { a: 0, b: 0 };
-      s.heardAt = { a: this.#clock.now(), b: this.#clock.now() };
+      s.heardAt = { a: this.clock.now(), b: this.clock.now() };
     }
     this.#lookedAt = now;
-    this.#running = true;
-    this.#tick();
   }
 
-  async stop(): Promise<void> {
-    if (this.#starting) await this.#starting.catch(() => undefined);
-    if (!this.#running) return;
-    this.#running = false;
-    this.#clearTimer();
+  protected override started(): void {
+    this.tick();
+  }
+
+  protected override stopping(): void {
     for (const [lane, s] of this.#state) this.#guard(() => this.#emit(lane, s.pair.flush()));
-    try {
-      await this.#source.close();
-    } catch (err) {
-      this.#errors.record('closing the loops', err);
-    }
   }
 
   onCrossing(listener: (crossing: LaneCrossing) => void): () => void {
@@ -178,30 +138,30 @@ export class LaneLoopDetector implements LoopDetector {
   }
 
   onFault(listener: (event: LoopFaultEvent) => void): () => void {
-    return this.#faultListeners.add(listener);
+    return this.#faults.onChange(listener);
   }
 
   health(): LoopHealth {
-    const faults = [...this.#faults.values()]
-      .map((f) => ({ ...f }))
+    const faults = this.#faults
+      .list()
       .sort((x, y) => this.lanes.indexOf(x.lane) - this.lanes.indexOf(y.lane) || x.loop.localeCompare(y.loop) || x.kind.localeCompare(y.kind));
     const lanes: LaneDiagnostics[] = [...this.#state].map(([lane, s]) => ({ lane, ...s.pair.stats }));
-    const health: LoopHealth = { status: !this.#running ? 'stopped' : faults.length > 0 ? 'fault' : 'ok', faults, lanes, errors: this.#errors.count };
-    if (this.#errors.last !== undefined) health.lastError = this.#errors.last;
+    const health: LoopHealth = { status: !this.running ? 'stopped' : faults.length > 0 ? 'fault' : 'ok', faults, lanes, errors: this.caught.count };
+    if (this.caught.last !== undefined) health.lastError = this.caught.last;
     return health;
   }
 
   #edge(lane: string, loop: Loop, occupied: boolean, at?: number): void {
-    if (!this.#running) return;
+    if (!this.running) return;
     this.#guard(() => {
       const s = this.#state.get(lane);
       if (!s || (loop !== 'a' && loop !== 'b')) return;
-      this.#clearFault(lane, loop, 'line-error');
-      const now = this.#clock.mono();
+      this.#faults.clear({ lane, loop, kind: 'line-error' });
+      const now = this.clock.mono();
       this.#lookAtSilence(now);
       s.quiet[loop] = 0;
-      s.heardAt[loop] = this.#clock.now();
-      this.#clearFault(lane, loop, 'loop-silent');
+      s.heardAt[loop] = this.clock.now();
+      this.#faults.clear({ lane, loop, kind: 'loop-silent' });
       this.#emit(lane, s.pair.feed({ loop, occupied: occupied === true, at: at ?? now }));
       this.#emit(lane, s.pair.advance(now));
       this.#checkStuck(now);
@@ -210,24 +170,22 @@ export class LaneLoopDetector implements LoopDetector {
   }
 
   #lineError(lane: string, loop: Loop, err: unknown): void {
-    if (!this.#running) return;
-    this.#errors.record(`lane ${lane} loop ${loop.toUpperCase()}: read failed`, err);
-    if (this.#state.has(lane)) this.#raise({ lane, loop, kind: 'line-error', since: this.#clock.now(), message: `read failed: ${describe(err)}` });
+    if (!this.running) return;
+    this.caught.record(`lane ${lane} loop ${loop.toUpperCase()}: read failed`, err);
+    if (this.#state.has(lane)) this.#faults.raise({ lane, loop, kind: 'line-error', since: this.clock.now(), message: `read failed: ${describe(err)}` });
   }
 
   /** Applies whatever is due, raises and clears faults, sets the timer for what comes next. */
-  #tick = (): void => {
-    this.#timer = null;
-    this.#timerDue = Infinity;
-    if (!this.#running) return;
+  protected override tick(): void {
+    if (!this.running) return;
     this.#guard(() => {
-      const now = this.#clock.mono();
+      const now = this.clock.mono();
       for (const [lane, s] of this.#state) this.#emit(lane, s.pair.advance(now));
       this.#checkStuck(now);
       this.#lookAtSilence(now);
     });
     this.#schedule();
-  };
+  }
 
   #checkStuck(now: number): void {
     for (const [lane, s] of this.#state) {
@@ -235,9 +193,9 @@ export class LaneLoopDetector implements LoopDetector {
         const reading = s.pair.loop(loop);
         if (reading.occupied && now - reading.since >= this.#stuckMs) {
           const mins = Math.round((now - reading.since) / 60_000);
-          this.#raise({ lane, loop, kind: 'loop-stuck', since: this.#wallOf(reading.since), message: `loop ${loop.toUpperCase()} occupied for ${mins} min` });
+          this.#faults.raise({ lane, loop, kind: 'loop-stuck', since: this.wallOf(reading.since), message: `loop ${loop.toUpperCase()} occupied for ${mins} min` });
         } else if (!reading.occupied) {
-          this.#clearFault(lane, loop, 'loop-stuck');
+          this.#faults.clear({ lane, loop, kind: 'loop-stuck' });
         }
       }
     }
@@ -246,21 +204,21 @@ export class LaneLoopDetector implements LoopDetector {
   #lookAtSilence(now: number): void {
     const elapsed = Math.max(0, now - this.#lookedAt);
     this.#lookedAt = now;
-    if (this.#silentMs === null || !isOpenAt(this.#clock.now(), this.#openHours, this.#timeZone)) return;
+    if (this.#silentMs === null || !isOpenAt(this.clock.now(), this.#openHours, this.#timeZone)) return;
     for (const [lane, s] of this.#state) {
       for (const loop of LOOPS) {
         if (s.pair.loop(loop).occupied) continue; // an occupied loop is not silent (and may be stuck)
         s.quiet[loop] += elapsed;
         if (s.quiet[loop] >= this.#silentMs) {
           const mins = Math.round(s.quiet[loop] / 60_000);
-          this.#raise({ lane, loop, kind: 'loop-silent', since: s.heardAt[loop], message: `loop ${loop.toUpperCase()} silent for ${mins} min of opening hours` });
+          this.#faults.raise({ lane, loop, kind: 'loop-silent', since: s.heardAt[loop], message: `loop ${loop.toUpperCase()} silent for ${mins} min of opening hours` });
         }
       }
     }
   }
 
   #schedule(): void {
-    if (!this.#running) return;
+    if (!this.running) return;
     let due = Infinity;
     let quietest = 0;
     for (const [lane, s] of this.#state) {
@@ -269,52 +227,19 @@ export class LaneLoopDetector implements LoopDetector {
       for (const loop of LOOPS) {
         const r = s.pair.loop(loop);
         // A stuck fault already raised needs no timer: the edge that clears the loop clears it.
-        if (r.occupied && !this.#faults.has(key(lane, loop, 'loop-stuck'))) due = Math.min(due, r.since + this.#stuckMs);
-        if (!r.occupied && !this.#faults.has(key(lane, loop, 'loop-silent'))) quietest = Math.max(quietest, s.quiet[loop]);
+        if (r.occupied && !this.#faults.has({ lane, loop, kind: 'loop-stuck' })) due = Math.min(due, r.since + this.#stuckMs);
+        if (!r.occupied && !this.#faults.has({ lane, loop, kind: 'loop-silent' })) quietest = Math.max(quietest, s.quiet[loop]);
       }
     }
     if (this.#silentMs !== null) due = Math.min(due, this.#lookedAt + Math.max(1, Math.min(SILENCE_LOOK_MS, this.#silentMs - quietest)));
-    if (due === this.#timerDue) return;
-    this.#clearTimer();
-    if (!Number.isFinite(due)) return;
-    this.#timerDue = due;
-    this.#timer = this.#timers.setTimeout(this.#tick, Math.max(0, Math.ceil(due - this.#clock.mono())));
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#timerDue = Infinity;
+    this.dueTimer.set(due);
   }
 
   #emit(lane: string, passages: LanePassage[]): void {
-    for (const p of passages) this.#crossingListeners.tell({ lane, order: p.order, at: this.#wallOf(p.at) });
-  }
-
-  #raise(fault: LoopFault): void {
-    const k = key(fault.lane, fault.loop, fault.kind);
-    if (this.#faults.has(k)) return;
-    this.#faults.set(k, fault);
-    this.#log?.warn(`lane ${fault.lane}: ${fault.kind}`, { loop: fault.loop, message: fault.message });
-    this.#faultListeners.tell({ ...fault, state: 'raised', at: this.#clock.now() });
-  }
-
-  #clearFault(lane: string, loop: Loop, kind: LoopFaultKind): void {
-    const fault = this.#faults.get(key(lane, loop, kind));
-    if (!fault) return;
-    this.#faults.delete(key(lane, loop, kind));
-    this.#log?.info(`lane ${lane}: ${kind} cleared`, { loop });
-    this.#faultListeners.tell({ ...fault, state: 'cleared', at: this.#clock.now() });
-  }
-
-  /** Monotonic ms on our clock → wall-clock ms. */
-  #wallOf(mono: number): number {
-    return Math.round(this.#clock.now() - (this.#clock.mono() - mono));
+    for (const p of passages) this.#crossingListeners.tell({ lane, order: p.order, at: this.wallOf(p.at) });
   }
 
   #guard(work: () => void): void {
-    this.#errors.guard('loop reading', work);
+    this.caught.guard('loop reading', work);
   }
 }
-
-const key = (lane: string, loop: Loop, kind: LoopFaultKind) => `${lane}:${loop}:${kind}`;

@@ -18,7 +18,7 @@
  * `LoopSource`, detector.ts); the reading is one state machine (pair.ts).
  */
 import type { Clock, Logger } from '../../protocols/index.js';
-import type { DoorTimers } from '../door/time.js';
+import type { Timers } from '../common/time.js';
 import { GpioLoopDetector, type GpioLoopOptions } from './gpio.js';
 import type { OpenHours } from './hours.js';
 import type { Loop, LoopOrder, LoopPairStats } from './pair.js';
@@ -101,7 +101,7 @@ export interface LoopReadingOptions {
   /** The time zone of `openHours` (default Europe/Ljubljana). */
   timeZone?: string;
   clock?: Clock;
-  timers?: DoorTimers;
+  timers?: Timers;
   log?: Logger;
 }
 

@@ -9,6 +9,8 @@
  *   `handshake: 'auto'` the driver waits for an ACK, reads back when none comes, and once a read-back
  *   confirms a write that got no ACK it stops waiting for ACKs (until one arrives).
  *
+ * (How one step is sent and confirmed is confirm.ts's.)
+ *
  * A NAK, a read-back that differs or a write that gets no answer makes the driver read the sign's
  * memory configuration: a sign that rebooted has lost it (and refuses writes to its files), so it is
  * configured again and every file rewritten. The same check runs every `checkIntervalMs` and after
@@ -16,25 +18,9 @@
  * `retries` more times (waits doubling from `retryDelayMs`) before the pass fails with a SignFault;
  * the driver then tries again with backoff, for as long as it runs.
  */
-import {
-  ADDRESS_BROADCAST,
-  addressOf,
-  brightnessCommand,
-  brightnessLevel,
-  checkLabel,
-  latin1,
-  MAX_STRING_SIZE,
-  parseMemoryConfig,
-  readMemoryConfigCommand,
-  readStringCommand,
-  readTextCommand,
-  sameMemoryConfig,
-  transliterate,
-  writeStringCommand,
-  writeTextCommand,
-  memoryConfigCommand,
-} from '../../protocols/alpha/index.js';
+import { ADDRESS_BROADCAST, addressOf, brightnessLevel, checkLabel, MAX_STRING_SIZE, sameMemoryConfig, transliterate } from '../../protocols/alpha/index.js';
 import type { Logger } from '../../protocols/index.js';
+import { confirmStep, describeStep, readMemoryConfig, type Outcome } from './confirm.js';
 import { SignExchange } from './exchange.js';
 import { SignLink, type SignPortLike, type SerialSettings } from './link.js';
 import { planSteps, type DesiredSign, type KnownSign, type SignStep } from './plan.js';
@@ -73,8 +59,6 @@ export interface AlphaSignOptions {
   openPort?: (settings: SerialSettings) => SignPortLike;
   log?: Logger;
 }
-
-type Outcome = 'ok' | 'nak' | 'mismatch' | 'timeout';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -309,8 +293,8 @@ export class AlphaSign implements GuidanceSign {
         this.#needProbe = false;
         const step = planSteps(this.#desired, this.#known, this.#o.textLabel)[0];
         if (!step) return;
-        what = describe(step);
-        outcome = await this.#confirm(step);
+        what = describeStep(step);
+        outcome = await confirmStep(this.#exchange, step, () => this.#counts.readBacks++);
         if (outcome === 'ok') this.#applied(step);
         else if (step.kind !== 'memory') this.#needProbe = true; // refused or lost: has the sign lost its configuration?
       }
@@ -367,9 +351,8 @@ export class AlphaSign implements GuidanceSign {
 
   /** Reads the memory configuration; a sign that no longer holds ours rebooted: everything is to be written again. */
   async #probe(): Promise<Outcome> {
-    const answer = await this.#exchange.read(readMemoryConfigCommand(), (c) => c.code === 'E' && c.data[0] === 0x24);
-    if (answer === 'timeout' || answer === 'nak') return answer;
-    const parsed = parseMemoryConfig(answer.data);
+    const parsed = await readMemoryConfig(this.#exchange);
+    if (parsed === 'timeout' || parsed === 'nak') return parsed;
     if ('files' in parsed && this.#known.memory && sameMemoryConfig(parsed.files, this.#known.memory)) return 'ok';
     this.#counts.reboots++;
     this.#faults.add('config-lost');
@@ -394,57 +377,5 @@ export class AlphaSign implements GuidanceSign {
         this.#known.brightness = step.level;
         return;
     }
-  }
-
-  /** Sends a step and confirms it: by ACK, else by reading it back. */
-  async #confirm(step: SignStep): Promise<Outcome> {
-    const command =
-      step.kind === 'memory' ? memoryConfigCommand(step.files) : step.kind === 'layout' ? writeTextCommand(step.label, step.data) : step.kind === 'string' ? writeStringCommand(step.label, step.text) : brightnessCommand(step.level);
-    const answer = await this.#exchange.write(command);
-    if (answer === 'ack') return 'ok';
-    if (answer === 'nak') return 'nak';
-    if (step.kind === 'brightness') {
-      if (this.#exchange.acks === true) return 'timeout';
-      // The dimming register cannot be read back: a read answered after the write shows the sign
-      // has taken it in (a sign handles packets in order); what it made of it is taken on trust.
-      this.#counts.readBacks++;
-      const sync = await this.#exchange.read(readMemoryConfigCommand(), (c) => c.code === 'E' && c.data[0] === 0x24);
-      return sync === 'timeout' ? 'timeout' : 'ok';
-    }
-    const back = await this.#readBack(step);
-    if (back === 'ok' && answer === 'timeout') this.#exchange.noAcksSeen();
-    return back;
-  }
-
-  async #readBack(step: Exclude<SignStep, { kind: 'brightness' }>): Promise<Outcome> {
-    this.#counts.readBacks++;
-    if (step.kind === 'memory') {
-      const answer = await this.#exchange.read(readMemoryConfigCommand(), (c) => c.code === 'E' && c.data[0] === 0x24);
-      if (answer === 'timeout' || answer === 'nak') return answer;
-      const parsed = parseMemoryConfig(answer.data);
-      return 'files' in parsed && sameMemoryConfig(parsed.files, step.files) ? 'ok' : 'mismatch';
-    }
-    const code = step.label.charCodeAt(0);
-    if (step.kind === 'layout') {
-      const answer = await this.#exchange.read(readTextCommand(step.label), (c) => c.code === 'A' && c.data[0] === code);
-      if (answer === 'timeout' || answer === 'nak') return answer;
-      return latin1(answer.data.subarray(1)) === latin1(step.data) ? 'ok' : 'mismatch';
-    }
-    const answer = await this.#exchange.read(readStringCommand(step.label), (c) => c.code === 'G' && c.data[0] === code);
-    if (answer === 'timeout' || answer === 'nak') return answer;
-    return latin1(answer.data.subarray(1)).trimEnd() === step.text.trimEnd() ? 'ok' : 'mismatch';
-  }
-}
-
-function describe(step: SignStep): string {
-  switch (step.kind) {
-    case 'memory':
-      return `memory configuration (${step.files.map((f) => f.label).join('')})`;
-    case 'layout':
-      return `layout TEXT ${step.label}`;
-    case 'string':
-      return `STRING ${step.label}`;
-    case 'brightness':
-      return `brightness level ${step.level}`;
   }
 }

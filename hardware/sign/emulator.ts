@@ -17,10 +17,9 @@
  * towards the host).
  *
  * Two ways to reach it: port() is an in-memory serial port (the driver's `openPort` seam); attach()
- * opens a real serial device, one end of a socat pty pair, and serves it.
+ * opens a real serial device, one end of a socat pty pair, and serves it (both
+ * hardware/serial/emulated.ts).
  */
-import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
 import {
   ACK,
   AlphaParser,
@@ -39,8 +38,9 @@ import {
   type AlphaPacket,
   type MemoryFile,
 } from '../../protocols/alpha/index.js';
-import { pictureToPng, renderSign, type SignPicture } from './render.js';
+import { attachSerial, MemoryPort } from '../serial/emulated.js';
 import type { SignPortLike } from './link.js';
+import { pictureToPng, renderSign, type SignPicture } from './render.js';
 
 export interface SignEmulatorOptions {
   /** Its serial address, 1–255 (default 1). */
@@ -158,23 +158,13 @@ export class SignEmulator {
   }
 
   /** Serves the sign on a serial device (one end of a pty pair); resolves once it is open. */
-  async attach(path: string, settings: { baudRate?: number; dataBits?: 7 | 8; parity?: 'even' | 'odd' | 'none' } = {}): Promise<{ close(): Promise<void> }> {
-    const port = new SerialPort({ path, baudRate: settings.baudRate ?? 9600, dataBits: settings.dataBits ?? 7, parity: settings.parity ?? 'even', autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('data', (chunk: Buffer) => this.receive(chunk));
-    port.on('error', () => undefined); // the pty gone with socat: the test knows
-    const off = this.onSend((bytes) => {
-      if (port.isOpen) port.write(Buffer.from(bytes));
+  attach(path: string, settings: { baudRate?: number; dataBits?: 7 | 8; parity?: 'even' | 'odd' | 'none' } = {}): Promise<{ close(): Promise<void> }> {
+    return attachSerial(this, path, {
+      baudRate: settings.baudRate ?? 9600,
+      dataBits: settings.dataBits ?? 7,
+      parity: settings.parity ?? 'even',
+      closing: () => this.#parser.cut(),
     });
-    port.on('close', off);
-    return {
-      close: async () => {
-        off();
-        this.#parser.cut();
-        port.removeAllListeners('data');
-        if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-      },
-    };
   }
 
   #shownLines(): string[] {
@@ -306,64 +296,8 @@ export class SignEmulator {
 const entry = (f: MemoryFile) => f.label + (f.type === 'text' ? 'A' : 'B') + (f.locked ? 'L' : 'U') + f.size.toString(16).toUpperCase().padStart(4, '0') + (f.type === 'text' ? 'FF00' : '0000');
 
 /** An in-memory serial port to an emulated sign: data a turn of the event loop later, as over a wire. */
-export class MemorySignPort extends EventEmitter implements SignPortLike {
-  readonly path: string;
-  readonly #sign: SignEmulator;
-  #open = false;
-  #off: (() => void) | null = null;
-
+export class MemorySignPort extends MemoryPort implements SignPortLike {
   constructor(path: string, sign: SignEmulator) {
-    super();
-    this.path = path;
-    this.#sign = sign;
-  }
-
-  get isOpen(): boolean {
-    return this.#open;
-  }
-
-  open(callback: (err: Error | null) => void): void {
-    setImmediate(() => {
-      if (this.#open) return callback(new Error('Port is already open'));
-      this.#open = true;
-      this.#off = this.#sign.onSend((bytes) => setImmediate(() => this.#open && this.emit('data', Buffer.from(bytes))));
-      this.emit('open');
-      callback(null);
-    });
-  }
-
-  write(data: Buffer, callback?: (err: Error | null | undefined) => void): boolean {
-    if (!this.#open) {
-      const err = new Error('Port is not open');
-      setImmediate(() => callback?.(err));
-      return false;
-    }
-    const bytes = Buffer.from(data);
-    setImmediate(() => {
-      if (this.#open) this.#sign.receive(bytes);
-      callback?.(null);
-    });
-    return true;
-  }
-
-  close(callback?: (err: Error | null) => void): void {
-    if (!this.#open) {
-      setImmediate(() => callback?.(new Error('Port is not open')));
-      return;
-    }
-    this.#shut(null);
-    setImmediate(() => callback?.(null));
-  }
-
-  /** The cable pulled. */
-  pull(): void {
-    if (this.#open) this.#shut(Object.assign(new Error('Input/output error'), { disconnected: true }));
-  }
-
-  #shut(err: Error | null): void {
-    this.#open = false;
-    this.#off?.();
-    this.#off = null;
-    setImmediate(() => this.emit('close', err));
+    super(path, sign, { dataLater: true, closeLater: true, errorOnClosedWrite: false });
   }
 }

@@ -15,7 +15,7 @@ import { nextCount, recalibrationDue } from '../../device/modules/counter/estima
 import { directionOf, laneProblems } from '../../device/modules/counter/lanes.js';
 import { createLoopDetector, GpioLoopDetector, SimulatedLoopDetector } from '../../hardware/loop/loop.js';
 import { localTimeOfDayMs, DAY_MS } from '../../hardware/loop/hours.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import { CounterSettings } from '../../protocols/index.js';
 import type { FleetService } from '../../fleet/service.js';
 import { api, provision, quiet, startFleet, SteppableClock, waitFor } from '../helpers.js';

@@ -17,7 +17,7 @@ import { Speaker, SpeechError } from '../../device/speech/speaker.js';
 import { startTalkingButton } from '../../device/speech/talking-button.js';
 import { NO_SCREEN_TEXT, speechText } from '../../device/speech/text.js';
 import { createButton } from '../../hardware/button/button.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import { tmpDir, waitFor } from '../helpers.js';
 
 const has = (command: string, args: string[]) => !spawnSync(command, args, { stdio: 'ignore' }).error;

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createButton, FirmataButton, type ButtonPress } from '../../hardware/button/button.js';
 import { buttonContract, type ButtonSetup, type ButtonUnderTest } from '../../hardware/button/contract.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import { FirmataEmulator, PIN_MODE, type EmulatorPort } from '../../hardware/firmata/emulator.js';
 import { tmpDir, waitFor } from '../helpers.js';
 import { MockBoard } from './mock-board.js';

@@ -13,7 +13,7 @@ import { buttonContract, type ButtonSetup, type ButtonUnderTest } from '../../ha
 import { PressDebouncer } from '../../hardware/button/debounce.js';
 import { parsePressTimeline } from '../../hardware/button/presses.js';
 import { FakeSysfsGpio, PI_SYSFS_LAYOUTS } from '../../hardware/gpio/fake-gpio.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import { driversFrom } from '../../device/hardware.js';
 import { ButtonHardware, HardwareConfig } from '../../protocols/index.js';
 import { quiet, tmpDir } from '../helpers.js';

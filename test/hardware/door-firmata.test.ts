@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { driversFrom } from '../../device/hardware.js';
 import { createDoorCounter, FirmataDoorCounter, type DoorCrossing, type FirmataPort } from '../../hardware/door/door.js';
 import { doorContract, type DoorSetup, type DoorUnderTest } from '../../hardware/door/contract.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import { FirmataEmulator, PIN_MODE, type EmulatorPort } from '../../hardware/firmata/emulator.js';
 import { HardwareConfig } from '../../protocols/index.js';
 import { quiet, tmpDir, waitFor } from '../helpers.js';

@@ -15,7 +15,7 @@ import { FakeSysfsGpio, PI_SYSFS_LAYOUTS, type FakeGpioChip } from '../../hardwa
 import { findHeaderChip, readGpioChips, sysfsNumber } from '../../hardware/gpio/sysfs.js';
 import type { GpioDoorPins } from '../../hardware/door/gpio.js';
 import { planStopVisit } from '../../hardware/door/passengers.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import type { Beam } from '../../hardware/door/beams.js';
 
 /** The wiring of a two-door bus: BCM numbers of each door's beam receivers. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createLoopDetector, type LaneCrossing, type LoopFaultEvent } from '../../hardware/loop/loop.js';
 import { loopContract, type LoopSetup, type LoopUnderTest } from '../../hardware/loop/contract.js';
 import { FakeSysfsGpio, PI_SYSFS_LAYOUTS } from '../../hardware/gpio/fake-gpio.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import { TrafficModel, vehicleEdges } from '../../hardware/loop/traffic.js';
 
 /** BCM numbers of each lane's detector outputs. */

@@ -13,7 +13,7 @@ import { zipSync } from 'fflate';
 import { parseGtfsZip, type GtfsFeed } from '../../protocols/index.js';
 import { StopVisit } from '../../device/modules/apc/index.js';
 import { createDoorCounter, type DoorCrossing } from '../../hardware/door/door.js';
-import { ManualTime } from '../../hardware/door/time.js';
+import { ManualTime } from '../../hardware/common/time.js';
 import { parseVisitTimeline, visitWalkMs } from '../../hardware/door/timeline.js';
 import { blockStands } from '../../scripts/lokalc/drive.mjs';
 import { planRiders, stopWeights, VISIT_QUIET_S, writeVisitLog, type RiderStand, type Riders } from '../../scripts/lokalc/riders.mjs';

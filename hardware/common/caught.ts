@@ -2,8 +2,8 @@
  * What a hardware class does with a fault it must not throw at its caller (a listener that throws,
  * a line that fails to read, a bug in a timer): count it, keep the last for health(), log it. And
  * its listeners, each told through that guard, so one faulty listener neither stops the others nor
- * reaches the driver's callback. Shared by the door counter (counter.ts) and the button
- * (hardware/button/line.ts), as their timers are (time.ts).
+ * reaches the driver's callback. Shared by every edge driver (driver.ts: the door counter, the
+ * loop detector, the button), as their time is (time.ts).
  */
 import type { Logger } from '../../protocols/index.js';
 

@@ -1,17 +1,19 @@
 /**
- * The time a door counter runs on: a Clock (protocols/clock.ts: wall time for the crossings'
- * timestamps, monotonic time for debounce, stalls and faults) and timers, both injectable. The
- * system's by default; `ManualTime` in tests and the contract suite, so a minute of passengers runs
- * in a millisecond and "no timer left behind" can be checked exactly.
+ * The time an edge driver (door counter, loop detector, button) runs on: a Clock
+ * (protocols/clock.ts: wall time for the events' timestamps, monotonic time for debounce, stalls
+ * and faults) and timers, both injectable. The system's by default; `ManualTime` in tests and the
+ * contract suites, so a minute of passengers runs in a millisecond and "no timer left behind" can
+ * be checked exactly.
  */
 import type { Clock } from '../../protocols/index.js';
 
-export interface DoorTimers {
+export interface Timers {
+  /** Runs `run` once after `ms`; returns a handle for clearTimeout. */
   setTimeout(run: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-export const systemTimers: DoorTimers = {
+export const systemTimers: Timers = {
   setTimeout: (run, ms) => setTimeout(run, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
@@ -26,7 +28,7 @@ interface ManualTimer {
  * A clock and timers that move only when told (`advance(ms)`): due timers run in order, each with
  * the clock set to its due time, including timers they set themselves within the advance.
  */
-export class ManualTime implements Clock, DoorTimers {
+export class ManualTime implements Clock, Timers {
   #mono: number;
   #wallOffset: number;
   #timers: ManualTimer[] = [];
