@@ -23,6 +23,18 @@ export const SAMPLE_SCREENS: Record<string, Screen> = {
       { line: 'rdeča', colour: '#e30613', destination: 'Škale', time: '14:33', scheduled: true },
     ],
   },
+  /** Live departures with bike share near the stop in the footer (GBFS, while its data is live). */
+  'board-bikes': {
+    kind: 'board',
+    ...base,
+    stop: 'Titov trg',
+    bikes: 'Kolesa: Titov trg – BICY 4 kolesa · 6 mest',
+    rows: [
+      { line: 'rumena', colour: '#ffd400', destination: 'Šalek', time: '2 min', scheduled: false, load: 'seats' },
+      { line: 'modra', colour: '#0069b4', destination: 'Lokovica', time: '9 min', scheduled: true },
+      { line: 'zelena', colour: '#3aaa35', destination: 'Konovo – Plešivec', time: '14 min', scheduled: false },
+    ],
+  },
   /** Nothing live: every time from the timetable. */
   'board-scheduled': {
     kind: 'board',

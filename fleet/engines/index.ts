@@ -14,6 +14,7 @@ import { logsEngine } from './logs/index.js';
 import { streamsEngine } from './streams/index.js';
 import { BoardTap, nodeRedEnabled } from './node-red/tap.js';
 import { alertsEngine } from './alerts/index.js';
+import { bikesEngine } from './bikes/index.js';
 
 /** An engine whose code is imported only when it starts. */
 export function lazy(name: string, load: () => Promise<{ default: () => FleetEngine }>): FleetEngine {
@@ -54,6 +55,8 @@ export function defaultEngines(timetables = new Timetables(), options: { nodeRed
     kioskEngine({ timetables, eta: eta.live, carParks: () => occupancy.statuses() }),
     // It reads only what devices report (presence, heartbeats), never another engine.
     alertsEngine(),
+    // Bike share (GBFS, TABLA_GBFS): nearby stations for stop displays, from the shared timetables' stops.
+    bikesEngine({ timetables, ...(env.TABLA_GBFS ? { sources: env.TABLA_GBFS } : {}) }),
     lazy('dashboard', async () => {
       const { dashboardEngine } = await import('./dashboard/index.js');
       return { default: () => dashboardEngine({ timetables }) };

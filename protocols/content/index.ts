@@ -5,12 +5,14 @@
 import type { z } from 'zod';
 import { type DecodeResult, validate } from '../mqtt/messages.js';
 import { ArrivalBoard } from './arrival-board.js';
+import { BikeStations } from './bike-stations.js';
 import { KioskContent } from './kiosk.js';
 import { ParkingCounts } from './parking-counts.js';
 import { ServiceMessages } from './service-messages.js';
 import { StopTimetable } from './stop-timetable.js';
 
 export { ArrivalBoard, Departure } from './arrival-board.js';
+export { BikeStation, BikeStations } from './bike-stations.js';
 export { KioskCarPark, KioskContent, KioskStop } from './kiosk.js';
 export { PARKING_STATES, ParkingCount, ParkingCounts } from './parking-counts.js';
 export { ServiceMessage, ServiceMessages } from './service-messages.js';
@@ -22,6 +24,7 @@ export const CONTENT = {
   'stop-timetable': StopTimetable,
   'service-messages': ServiceMessages,
   kiosk: KioskContent,
+  'bike-stations': BikeStations,
 } as const;
 
 /**
@@ -36,6 +39,7 @@ export const CONTENT_RETAINED: Readonly<Record<keyof typeof CONTENT, boolean>> =
   'service-messages': false,
   // An info panel takes no other kind: its one retained message is its whole set.
   kiosk: true,
+  'bike-stations': false,
 };
 
 export type ContentKind = keyof typeof CONTENT;

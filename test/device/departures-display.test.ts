@@ -271,7 +271,7 @@ test('the tables: a database of the first version (board only) is brought up to 
   const again = new DeparturesStore(moduleDatabase(db, 'departures'), quiet);
   assert.equal(again.load('stop-timetable'), { body: TIMETABLE, receivedAt: 6 });
   assert.equal(again.load('service-messages')?.body.messages[0]?.text, 'Ščitimo čiste žlebove');
-  assert.is((db.prepare('SELECT version FROM agent_module_schema WHERE module = ?').get('departures') as { version: number }).version, 3);
+  assert.is((db.prepare('SELECT version FROM agent_module_schema WHERE module = ?').get('departures') as { version: number }).version, 4);
   db.close();
 });
 

@@ -35,7 +35,7 @@ test('the streams engine: last seen per stream under /api/devices/:id/streams, f
     );
     assert.is((await api(fleet, 'GET', '/api/devices/nobody/streams')).status, 404);
     assert.is((await api(fleet, 'GET', '/api/devices/bus-40/streams', undefined, 'wrong')).status, 401, "an engine's /api route needs the token");
-    assert.equal(fleet.health().engines, ['streams', 'logs', 'eta', 'gtfs-rt', 'gtfs', 'displays', 'occupancy', 'kiosk', 'alerts', 'dashboard']);
+    assert.equal(fleet.health().engines, ['streams', 'logs', 'eta', 'gtfs-rt', 'gtfs', 'displays', 'occupancy', 'kiosk', 'alerts', 'bikes', 'dashboard']);
     await client.endAsync(true);
     await fleet.stop();
     running = false;

@@ -1,6 +1,6 @@
 /**
- * departures (stop-display): the stop display. Takes `arrival-board`, `stop-timetable` and
- * `service-messages` content, keeps the latest of each in its own tables (store.ts: a restarted
+ * departures (stop-display): the stop display. Takes `arrival-board`, `stop-timetable`,
+ * `service-messages` and `bike-stations` content, keeps the latest of each in its own tables (store.ts: a restarted
  * display has them at once, link or no link), plans the screen on each (plan.ts) and on a tick
  * (departures leave, minutes pass, live times go stale), and — with an e-paper panel — draws it
  * (device/render) and refreshes the glass as the policy allows (refresh.ts, glass.ts), reporting
@@ -11,7 +11,7 @@
  *
  * With a button, a press reads the planned screen aloud (talk.ts); its counts go with the display's.
  */
-import type { ArrivalBoard, ContentBody, DeparturesSettings, ServiceMessage, StopTimetable } from '../../../protocols/index.js';
+import type { ArrivalBoard, BikeStations, ContentBody, DeparturesSettings, ServiceMessage, StopTimetable } from '../../../protocols/index.js';
 import { MODULE_SETTINGS, encodeFrameImage, frameImageHash } from '../../../protocols/index.js';
 import type { Frame1bpp, PanelWindow } from '../../../hardware/epaper/epaper.js';
 import { changedBands, renderScreen } from '../../render/index.js';
@@ -25,7 +25,7 @@ import { startTalk, type Talk, type TalkStats } from './talk.js';
 
 export type { StoredBoard } from './plan.js';
 
-type Kinds = 'arrival-board' | 'stop-timetable' | 'service-messages';
+type Kinds = 'arrival-board' | 'stop-timetable' | 'service-messages' | 'bike-stations';
 
 export interface DeparturesOptions {
   /** Screen → frame (default device/render's `renderScreen`). */
@@ -55,6 +55,7 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
   let latest: StoredBoard | null = null;
   let timetable: StopTimetable | null = null;
   let messages: ServiceMessage[] = [];
+  let bikes: BikeStations | null = null;
   let lastUpAt: number | null = null;
   let fault: string | null = null;
   let lastPlan: Plan | null = null;
@@ -95,7 +96,7 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
     const up = c.fleetOnline();
     if (up) lastUpAt = t;
     const wasLive = lastPlan?.live;
-    lastPlan = planScreen({ now: t, board: latest, timetable, messages, link: { up, lastUpAt }, settings: c.settings() });
+    lastPlan = planScreen({ now: t, board: latest, timetable, messages, bikes, link: { up, lastUpAt }, settings: c.settings() });
     report(c);
     if (lastPlan.live !== wasLive) showStats(c); // the heartbeat says when it falls back to its timetable
     if (glass) await glass.offer(lastPlan.screen, lastPlan.quiet);
@@ -104,7 +105,7 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
   return {
     name: 'departures',
     settings: MODULE_SETTINGS.departures,
-    contentKinds: ['arrival-board', 'stop-timetable', 'service-messages'],
+    contentKinds: ['arrival-board', 'stop-timetable', 'service-messages', 'bike-stations'],
     start(c) {
       ctx = c;
       status = '';
@@ -116,6 +117,7 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
       latest = board && { board: board.body, receivedAt: board.receivedAt };
       timetable = store.load('stop-timetable')?.body ?? null;
       messages = store.load('service-messages')?.body.messages ?? [];
+      bikes = store.load('bike-stations')?.body ?? null;
       const panel = c.drivers.epaper;
       glass = panel
         ? new Glass({
@@ -179,7 +181,8 @@ export function departures(options: DeparturesOptions = {}): DeparturesModule {
         latest = { board: body, receivedAt };
         if (!glass) showBoard(c, body);
       } else if (kind === 'stop-timetable') timetable = body;
-      else messages = body.messages;
+      else if (kind === 'service-messages') messages = body.messages;
+      else bikes = body;
       await update();
     },
     async onSettings(section) {

@@ -20,8 +20,10 @@
  * - Quiet hours (timetable.ts `isQuiet`): the plain empty screen ("no more today"), without the
  *   ticking header clock, the footer or the notice, nothing that would change overnight but the
  *   date's own wording at midnight and the operator's banner (refresh.ts holds the glass otherwise).
+ * - Bike share near the stop (bikes.ts) is a footer line only until its content's `validUntil`.
  */
-import type { ArrivalBoard, DeparturesSettings, ServiceMessage, StopTimetable } from '../../../protocols/index.js';
+import type { ArrivalBoard, BikeStations, DeparturesSettings, ServiceMessage, StopTimetable } from '../../../protocols/index.js';
+import { bikesLine } from './bikes.js';
 import { MAX_ROWS, type EmptyScreen, type OutOfServiceScreen, type Screen, type ScreenLoad, type ScreenRow } from './screen.js';
 import { firstAfter, isQuiet, scheduledDepartures, scheduledTwin, serviceDay, type ScheduledDeparture } from './timetable.js';
 import { TEXT, clockTime, localDate, nextDetail, noneWithinTitle, rowTime, updatedAt } from './wording.js';
@@ -47,6 +49,8 @@ export interface PlanInput {
   /** The fleet link: online now, and the last moment it was seen online (null: not since start). */
   link: { up: boolean; lastUpAt: number | null };
   settings: PlanSettings;
+  /** Bike stations near the stop (`bike-stations`); shown only until its `validUntil`. */
+  bikes?: BikeStations | null;
 }
 
 export interface Plan {
@@ -86,12 +90,15 @@ export function planScreen(input: PlanInput): Plan {
   const vouched = vouchedAt(input);
   const live = vouched !== null && now - vouched <= s.liveMaxAgeS * 1000;
   const stop = board?.board.stop ?? timetable?.stop ?? '';
+  // Only while its data is live; no key at all without it (the screens stay as they were).
+  const bikes = bikesLine(input.bikes ?? null, now);
   const base = {
     stop,
     clock: clockTime(now, tz),
     updated: vouched !== null ? updatedAt(vouched, tz) : null,
     banner: bannerOf(input, live),
     notice: live ? null : TEXT.liveUnavailable,
+    ...(bikes ? { bikes } : {}),
   };
 
   const entries = live ? boardEntries(board!.board, list, now - vouched! > s.realtimeMaxAgeS * 1000) : timetableEntries(list, now, MAX_ROWS + 1);
@@ -131,7 +138,10 @@ export function planScreen(input: PlanInput): Plan {
   }
   // Overnight the wording still follows the date (after midnight "today" is the next day): one refresh then.
   const quiet = isQuiet(list, now, s.quietAfterMin * 60_000, s.quietBeforeMin * 60_000);
-  if (quiet) empty = { ...empty, clock: '', updated: null, notice: null };
+  if (quiet) {
+    const { bikes: _overnight, ...rest } = empty;
+    empty = { ...rest, clock: '', updated: null, notice: null };
+  }
   return { screen: empty, live, quiet };
 }
 

@@ -33,6 +33,8 @@ interface ScreenBase {
   banner: string | null;
   /** A line about the data itself, e.g. `Podatki v živo trenutno niso na voljo`, or null. */
   notice: string | null;
+  /** Bike share near the stop, `Kolesa: Mestni park 4 kolesa · 6 mest`, while its data is live; absent or null: no line. */
+  bikes?: string | null;
 }
 
 /** The next departures. */

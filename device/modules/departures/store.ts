@@ -1,6 +1,6 @@
 /**
  * The departures module's own tables: the latest of each content kind it takes (board, timetable
- * extract, service messages), one row each, so a display that restarts without a link shows what it
+ * extract, service messages, nearby bike stations), one row each, so a display that restarts without a link shows what it
  * knew at once. A body kept by an older version is shown only if it still passes its schema
  * (../latest-content.ts).
  */
@@ -13,11 +13,12 @@ export const MIGRATIONS = (db: ModuleDatabase): string[] => [
   latestContentTable(db.table('board')),
   latestContentTable(db.table('timetable')),
   latestContentTable(db.table('messages')),
+  latestContentTable(db.table('bikes')),
 ];
 
-export type StoredKind = 'arrival-board' | 'stop-timetable' | 'service-messages';
+export type StoredKind = 'arrival-board' | 'stop-timetable' | 'service-messages' | 'bike-stations';
 
-const TABLE: Record<StoredKind, string> = { 'arrival-board': 'board', 'stop-timetable': 'timetable', 'service-messages': 'messages' };
+const TABLE: Record<StoredKind, string> = { 'arrival-board': 'board', 'stop-timetable': 'timetable', 'service-messages': 'messages', 'bike-stations': 'bikes' };
 
 export type Stored<K extends StoredKind> = LatestContent<K>;
 

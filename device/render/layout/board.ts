@@ -44,6 +44,7 @@ export function drawBoard(ctx: DrawContext, screen: BoardScreen): BoardLayout {
     banner: screen.banner,
     updated: screen.updated,
     legend: rows.some((r) => r.scheduled),
+    bikes: screen.bikes ?? null,
   });
   const rowsTop = HEADER_HEIGHT + 4;
   const rowHeight = Math.min(ROW_MAX, Math.floor((footerTop - 2 - rowsTop) / MAX_ROWS));

@@ -1,7 +1,7 @@
 /**
  * The parts every stop-display screen shares: the header band (the stop's name and the clock) and
- * the footer (a notice about the data, the operator's service message, the time of the last update
- * and the legend of the scheduled mark), stacked from the bottom so that the departures get what
+ * the footer (a notice about the data, the operator's service message, bike share near the stop,
+ * the time of the last update and the legend of the scheduled mark), stacked from the bottom so that the departures get what
  * is left. Pure drawing on a canvas; the numbers here are the layout.
  */
 import type { Bitmap1bpp } from '../canvas/bitmap.js';
@@ -45,6 +45,8 @@ export interface FooterContent {
   updated: string | null;
   /** Whether a departure above carries the scheduled mark (then the legend is shown). */
   legend: boolean;
+  /** Bike share near the stop, one line (`Kolesa: … 4 kolesa · 6 mest`); absent or null: none. */
+  bikes?: string | null;
 }
 
 const STATUS_HEIGHT = 22;
@@ -52,11 +54,14 @@ const NOTICE_HEIGHT = 36;
 const BANNER_LINE = 26;
 const BANNER_PAD = 5;
 const GAP = 4;
+const BIKES_HEIGHT = 28;
 
 /**
  * Draws the footer and returns its top edge, px: the space above it is for the screen's content.
  *   - status line (bottom, small): `updated` at the left, the legend (clock mark + `po voznem redu`)
  *     at the right, under a thin rule;
+ *   - bikes (bike share near the stop): one line in the medium font at the left, shortened to fit,
+ *     under a thin rule of its own;
  *   - banner (the operator's message): a full-width black band, white text, at most 2 lines, the
  *     rest cut with `…`;
  *   - notice (about the data, e.g. live data unavailable): one line in a thick frame, above the
@@ -79,6 +84,12 @@ export function drawFooter(ctx: DrawContext, content: FooterContent): number {
       legendX -= 3 * small.width;
     }
     if (content.updated) drawText(canvas, small, fitText(small, content.updated, legendX - MARGIN, stats), MARGIN, ty, { stats });
+    if (!content.banner && !content.bikes) canvas.fillRect(MARGIN, y, width - 2 * MARGIN, 1, true);
+  }
+  if (content.bikes) {
+    const font = fonts.medium;
+    y -= BIKES_HEIGHT;
+    drawText(canvas, font, fitText(font, content.bikes, width - 2 * MARGIN, stats), MARGIN, y + Math.floor((BIKES_HEIGHT - font.height) / 2) + 1, { stats });
     if (!content.banner) canvas.fillRect(MARGIN, y, width - 2 * MARGIN, 1, true);
   }
   if (content.banner) {

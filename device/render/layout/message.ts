@@ -20,7 +20,7 @@ const TITLE_GAP = 18;
 export function drawEmpty(ctx: DrawContext, screen: EmptyScreen): void {
   const { canvas, fonts, stats } = ctx;
   drawHeader(ctx, screen.stop, screen.clock);
-  const footerTop = drawFooter(ctx, { notice: screen.notice, banner: screen.banner, updated: screen.updated, legend: false });
+  const footerTop = drawFooter(ctx, { notice: screen.notice, banner: screen.banner, updated: screen.updated, legend: false, bikes: screen.bikes ?? null });
   const room = canvas.width - 2 * MARGIN;
   const title = fitLargest(ctx, [fonts.title, fonts.large], screen.title, room, 2);
   const detail = screen.detail ? wrapText(fonts.medium, screen.detail, room, 2, stats) : [];
