@@ -401,6 +401,7 @@ export class Agent {
       heartbeatS: this.settings.heartbeatS,
       configVersion: this.settingsVersion,
       outbox: { id: this.outbox.id, ...(this.outbox.replaced ? { clonedFrom: this.outbox.replaced } : {}) },
+      verbs: this.commands.verbs(),
     };
     void this.#publish(topic.birth(this.config.deviceId), encode(Birth, birth));
     this.#sendHeartbeat();

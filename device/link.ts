@@ -173,7 +173,13 @@ export class Link {
       this.#handlers.onMessage(t, payload);
     });
     client.on('error', (err) => {
-      this.#log.warn('mqtt error', { error: err.message });
+      const code = (err as { code?: unknown }).code;
+      if (code === 4 || code === 5 || code === 134 || code === 135)
+        this.#log.error('the broker refused this device\'s password', {
+          error: err.message,
+          fix: `its secret was rotated or it was provisioned again: run \`tabla credentials rotate ${this.#config.deviceId}\` where the fleet is reachable and copy the agent config it writes to this device`,
+        });
+      else this.#log.warn('mqtt error', { error: err.message });
       // Bad credentials or an ACL refusal will not heal by retrying fast: the backoff applies.
       if (!up) client.end(true);
     });

@@ -77,6 +77,14 @@ export class CommandBook {
     return row ? toRecord(row) : null;
   }
 
+  /** Commands whose id starts with `prefix` (what `tabla device` shows is the first 8 characters), newest first. */
+  byPrefix(prefix: string, limit = 5): CommandRecord[] {
+    if (!/^[0-9a-f-]{1,36}$/i.test(prefix)) return [];
+    return (this.#db.prepare('SELECT * FROM commands WHERE cmd_id LIKE ? ORDER BY issued_at DESC LIMIT ?').all(`${prefix.toLowerCase()}%`, limit) as Row[]).map(
+      toRecord,
+    );
+  }
+
   ofDevice(deviceId: string, limit = 20): CommandRecord[] {
     return (this.#db.prepare('SELECT * FROM commands WHERE device_id = ? ORDER BY issued_at DESC LIMIT ?').all(deviceId, limit) as Row[]).map(
       toRecord,

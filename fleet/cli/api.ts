@@ -23,10 +23,19 @@ export class ApiFailure extends Failure {
   }
 }
 
+/** Where the CLI found the fleet: says where the right token lives, and whether a refusal means a stopped local fleet. */
+export interface FleetSource {
+  /** Where the token came from, in words: "--token", "TABLA_TOKEN", "adminToken in <file>". */
+  token: string;
+  /** The fleet.json the URL came from, when it did. */
+  localFile?: string;
+}
+
 export class FleetApi {
   constructor(
     readonly url: string,
     readonly token: string,
+    readonly source: FleetSource = { token: '--token' },
   ) {}
 
   get<T>(p: string): Promise<T> {
@@ -54,7 +63,7 @@ export class FleetApi {
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Failure(`cannot reach the fleet at ${this.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+      throw new Failure(unreachable(this.url, cause?.code ?? cause?.message ?? (err as Error).message, this.source));
     }
     const text = await res.text();
     let json: unknown;
@@ -65,11 +74,26 @@ export class FleetApi {
     }
     if (!res.ok) {
       const error = (json as { error?: unknown } | undefined)?.error;
-      throw new ApiFailure(typeof error === 'string' ? error : `${method} ${p}: HTTP ${res.status} ${res.statusText}`, res.status, json);
+      const said = typeof error === 'string' ? error : `${method} ${p}: HTTP ${res.status} ${res.statusText}`;
+      throw new ApiFailure(explain(res.status, said, this.url, this.source), res.status, json);
     }
     if (json === undefined) throw new Failure(`${method} ${p}: the fleet answered something that is not JSON`);
     return json as T;
   }
+}
+
+/** A refused connection to the URL of a local fleet.json means that fleet stopped: say so and how to start it. */
+export function unreachable(url: string, why: string, source: FleetSource): string {
+  if (source.localFile && why === 'ECONNREFUSED')
+    return `the fleet is not running: nothing answers at ${url}, the address in ${source.localFile} (written when it last started). Start it with \`tabla-fleet\` (same TABLA_DATA_DIR), or point TABLA_URL and TABLA_TOKEN at a running fleet`;
+  return `cannot reach the fleet at ${url}: ${why}`;
+}
+
+/** The fleet's refusal in the technician's terms: a rejected token, an unknown device. */
+export function explain(status: number, said: string, url: string, source: FleetSource): string {
+  if (status === 401) return `the fleet at ${url} rejected the token (401) from ${source.token}: the right one is adminToken in the fleet's fleet.json (its TABLA_DATA_DIR)`;
+  if (status === 404 && /^no device /.test(said)) return `${said} (tabla devices lists them)`;
+  return said;
 }
 
 /** The global flags that name a fleet. */
@@ -82,12 +106,13 @@ export interface FleetFlags {
 export function findFleet(flags: FleetFlags, env: NodeJS.ProcessEnv = process.env): FleetApi {
   const url = flags.url ?? env.TABLA_URL;
   const token = flags.token ?? env.TABLA_TOKEN;
-  if (url && token) return new FleetApi(url, token);
+  const tokenFrom = flags.token ? '--token' : 'TABLA_TOKEN';
+  if (url && token) return new FleetApi(url, token, { token: tokenFrom });
   const how = 'set TABLA_URL and TABLA_TOKEN (or pass --url and --token), or set TABLA_DATA_DIR to the data directory of a fleet running on this machine';
   // An explicit URL gets only an explicit token: the local admin token is not sent elsewhere.
   if (url) throw new Failure(`no token for ${url}: set TABLA_TOKEN (or pass --token)`);
   const dataDir = dataDirFromEnv(env);
   const local = readLocal(dataDir);
   if (!local?.httpUrl || !local.adminToken) throw new Failure(`no fleet found (no ${localFile(dataDir)} with httpUrl and adminToken): ${how}`);
-  return new FleetApi(local.httpUrl, token ?? local.adminToken);
+  return new FleetApi(local.httpUrl, token ?? local.adminToken, { token: token ? tokenFrom : `adminToken in ${localFile(dataDir)}`, localFile: localFile(dataDir) });
 }

@@ -1,9 +1,9 @@
 /**
- * How the CLI shows the fleet's answers to a person: tables (cli-table3, coloured only on a
- * terminal), relative ages, and the multi-section view of one device. Pure functions of the API's
+ * How the CLI shows the fleet's answers to a person: tables as plain aligned columns (no borders;
+ * colour only for presence and status, only on a terminal), relative ages, and the multi-section
+ * view of one device. Pure functions of the API's
  * JSON; the types are the HTTP API's own, so a change there fails the type-check here.
  */
-import Table from 'cli-table3';
 import type { Birth, Frame, State } from '../../protocols/index.js';
 import type { CommandRecord } from '../commands.js';
 import type { DeviceConfigRecord } from '../device-config.js';
@@ -26,16 +26,43 @@ export interface DeviceDetail extends DeviceSummary {
 export interface Style {
   colour: boolean;
   now: number;
+  /** Print a table's header row (false with --no-headers, for scripts). */
+  headers?: boolean;
 }
 
 export function styleFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Style {
-  return { colour: Boolean(stream.isTTY) && !env.NO_COLOR, now: Date.now() };
+  return { colour: Boolean(stream.isTTY) && !env.NO_COLOR, now: Date.now(), headers: true };
 }
 
+const COLOURS: Record<string, number> = {
+  online: 32, succeeded: 32, applied: 32, ok: 32,
+  offline: 31, failed: 31, rejected: 31, expired: 31, error: 31,
+  stale: 33, queued: 33, sent: 33, pending: 33, never: 90,
+};
+
+/** A presence or status word in its colour on a terminal; the word unchanged otherwise. */
+export function status(word: string, style: Style): string {
+  const code = COLOURS[word];
+  return style.colour && code ? `\x1b[${code}m${word}\x1b[39m` : word;
+}
+
+const visible = (s: string) => [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
+
+/**
+ * The one table every command prints: columns padded to their widest cell, two spaces apart,
+ * numbers to the right; no borders, so `grep`, `awk` and `cut` read it. A cell may hold a colour
+ * from `status()`, which does not count towards its width.
+ */
 export function table(head: string[], rows: (string | number)[][], style: Style): string {
-  const t = new Table({ head, style: style.colour ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] } });
-  t.push(...rows.map((r) => r.map(String)));
-  return t.toString();
+  const body = rows.map((r) => head.map((_, i) => (r[i] === undefined ? '' : String(r[i]))));
+  const cells = style.headers === false ? body : [head, ...body];
+  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const width = head.map((_, i) => Math.max(0, ...cells.map((r) => visible(r[i] ?? ''))));
+  const pad = (s: string, i: number) => {
+    const fill = ' '.repeat(width[i]! - visible(s));
+    return numeric[i] ? fill + s : s + fill;
+  };
+  return cells.map((r) => r.map(pad).join('  ').trimEnd()).join('\n');
 }
 
 /** "12s ago", "4m ago", "3h ago", "2d ago"; "never" for null. */
@@ -80,7 +107,7 @@ export function devicesTable(devices: DeviceSummary[], style: Style): string {
     d.id,
     d.role,
     d.site ?? '-',
-    d.presence,
+    status(d.presence, style),
     age(d.lastSeen, style.now),
     d.outbox ? d.outbox.depth : '-',
     d.versions.agent ?? '-',
@@ -103,7 +130,7 @@ export function commandsTable(commands: CommandRecord[], style: Style): string {
   const rows = commands.map((c) => [
     c.cmdId.slice(0, 8),
     c.verb,
-    c.status,
+    status(c.status, style),
     age(c.issuedAt, style.now),
     c.error ?? (c.result === undefined ? '' : JSON.stringify(c.result)),
   ]);

@@ -20,6 +20,7 @@ import * as alerts from './commands/alerts.js';
 import * as broker from './commands/broker.js';
 import * as cmd from './commands/cmd.js';
 import * as config from './commands/config.js';
+import * as credentials from './commands/credentials.js';
 import * as devices from './commands/devices.js';
 import * as eta from './commands/eta.js';
 import * as flows from './commands/flows.js';
@@ -27,13 +28,14 @@ import * as gnss from './commands/gnss.js';
 import * as gtfs from './commands/gtfs.js';
 import * as logs from './commands/logs.js';
 import * as message from './commands/message.js';
+import * as outbox from './commands/outbox.js';
 import * as parking from './commands/parking.js';
 import * as preview from './commands/preview.js';
 import * as provision from './commands/provision.js';
 import type { CliContext, Register } from './context.js';
 import { styleFor } from './format.js';
 
-const GROUPS: readonly { register: Register }[] = [provision, devices, cmd, logs, config, broker, gnss, gtfs, eta, message, preview, parking, alerts, flows];
+const GROUPS: readonly { register: Register }[] = [provision, credentials, devices, outbox, cmd, logs, config, broker, gnss, gtfs, eta, message, preview, parking, alerts, flows];
 
 function buildProgram(): Command {
   const program = new Command('tabla')

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { NAME_PATTERN, Role } from '../../protocols/index.js';
+import { checkVerb, verbsForRole } from '../../protocols/verbs.js';
 import type { CommandBook, CommandRecord } from '../commands.js';
 import type { DeviceConfigs } from '../device-config.js';
 import { ConfigInvalid } from '../device-config.js';
@@ -48,6 +49,8 @@ const CommandBody = z
     verb: z.string().regex(NAME_PATTERN, 'lower-case letters, digits and dashes'),
     args: z.record(z.string(), z.unknown()).default({}),
     ttlS: z.number().int().positive().max(7 * 24 * 3600).optional(),
+    /** Queue it even if the device's verbs do not include it (an agent newer than the fleet's table). */
+    force: z.boolean().optional(),
   })
   .strict();
 const ConfigBody = z.object({ settings: z.record(z.string(), z.unknown()) }).strict();
@@ -132,7 +135,22 @@ export function commandRoutes(routes: Routes, f: ApiContext): void {
   routes.add('POST', '/api/devices/:id/commands', async (req) => {
     const d = device(f, req.params.id!);
     const body = parseBody(CommandBody, await req.json());
+    if (!body.force) {
+      // What the device said it has at its last birth; for one never seen (or an older agent), its role's table.
+      const check = checkVerb(body.verb, body.args, d.birth?.verbs ?? verbsForRole(d.role));
+      if (!check.ok) throw new HttpError(400, `${d.id} (${d.role}): ${check.reason}`);
+    }
     return { status: 202, body: f.issueCommand(d.id, body.verb, body.args, body.ttlS) };
+  });
+  routes.add('GET', '/api/commands/:cmdId', (req) => {
+    f.commands.expire();
+    const id = req.params.cmdId!;
+    const exact = f.commands.get(id);
+    if (exact) return { body: exact };
+    const found = id.length >= 4 ? f.commands.byPrefix(id) : [];
+    if (found.length === 0) throw new HttpError(404, `no command ${id}`);
+    if (found.length > 1) throw new HttpError(409, `${id} is the start of ${found.map((c) => c.cmdId).join(', ')}: give more of it`);
+    return { body: found[0] };
   });
   routes.add('GET', '/api/devices/:id/commands', (req) => ({ body: f.commands.ofDevice(device(f, req.params.id!).id, 100) }));
   routes.add('GET', '/api/devices/:id/commands/:cmdId', (req) => {

@@ -86,6 +86,8 @@ export const Birth = z.object({
   configVersion: z.number().int().nonnegative(),
   /** The outbox, and the identity its card had where it was made if this is a cloned or moved card. */
   outbox: z.object({ id: z.string().max(32), clonedFrom: z.string().max(32).optional() }).optional(),
+  /** The command verbs this agent has registered (core and its running modules'); absent from older agents. */
+  verbs: z.array(z.string().regex(NAME_PATTERN)).max(200).optional(),
 });
 export type Birth = z.infer<typeof Birth>;
 
