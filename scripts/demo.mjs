@@ -234,13 +234,33 @@ const agents = new Map();
 let stopping = false;
 let renewTimer = null;
 
-/** Runs the agents of `ds` in one tabla-agent process, known as `name`, logging to `logFile`. */
+/** Restarts of each agent process in the last minute (systemd's StartLimitBurst: more, and it is left down). */
+const restarts = new Map();
+
+/**
+ * Runs the agents of `ds` in one tabla-agent process, known as `name`, logging to `logFile`, and
+ * restarts it when it exits as the systemd unit (scripts/deploy/tabla-agent.service) would:
+ * after a `restart` command (exit 0) or a crash (1), 2 s later; not after a config error (2).
+ */
 function startAgents(name, ds, logFile) {
   const log = fs.openSync(logFile, 'a');
   const args = ds.flatMap((d) => ['--config', d.file]);
   const child = spawn(process.execPath, [path.join(root, 'dist/device/main.js'), ...args], { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   agents.set(name, child);
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    const why = signal ? `signal ${signal}` : `exit ${code}`;
+    if (code === 2) return console.error(`${name}: stopped (${why}: a config error); not restarted — see ${logFile}`);
+    const now = Date.now();
+    const recent = (restarts.get(name) ?? []).filter((t) => now - t < 60_000);
+    if (recent.length >= 5) return console.error(`${name}: restarted 5 times in a minute (${why}); left down — see ${logFile}`);
+    restarts.set(name, [...recent, now]);
+    console.log(`${name}: ${why}; restarting in 2 s, as systemd would`);
+    setTimeout(() => {
+      if (!stopping) startAgents(name, ds, logFile);
+    }, 2000);
+  });
 }
 
 const startAgent = (d) => startAgents(d.id, [d], d.log);

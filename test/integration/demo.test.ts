@@ -418,13 +418,37 @@ demo("the buses' doors play the riders written for them, and a stop's riders rea
   for (const s of ridership.stops) assert.ok(demo.feed.stops.has(s.stopId), `${s.stopId} is a stop of the feed`);
 });
 
+demo('a `restart` command: the agent acknowledges and exits, and the demo starts it again, as systemd would', async ({ d }) => {
+  const bus = BUSES[0]!;
+  const bornAt = (await api<{ birth?: { ts: number } }>(d!, `/api/devices/${bus}`)).body.birth?.ts ?? 0;
+  const res = await fetch(`${d!.base}/api/devices/${bus}/commands`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${d!.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ verb: 'restart' }),
+  });
+  assert.is(res.status, 202);
+  const { cmdId } = (await res.json()) as { cmdId: string };
+  await waitFor('the restart acknowledged', async () => (await api<{ status: string }>(d!, `/api/devices/${bus}/commands/${cmdId}`)).body.status === 'succeeded', 15_000, 200);
+  await waitFor('the demo restarting it', () => d!.out().includes(`${bus}: exit 0; restarting in 2 s`), 15_000, 100);
+  await waitFor(
+    `${bus} born again and online`,
+    async () => {
+      const { body } = await api<{ presence: string; birth?: { ts: number } }>(d!, `/api/devices/${bus}`);
+      return body.presence === 'online' && (body.birth?.ts ?? 0) > bornAt;
+    },
+    20_000,
+    200,
+  );
+});
+
 demo('Ctrl-C stops everything cleanly: every agent says goodbye before the fleet goes, the displays showing out of service', async ({ d }) => {
   const file = displayPng(d!.dataDir, 'stop-velenje-trznica');
   const before = inkOf(fs.readFileSync(file)).ink;
+  const from = d!.out().length;
   d!.child.kill('SIGINT');
   assert.is(await d!.exited, 0, 'clean exit');
   assert.match(d!.out(), /stopped\./);
-  assert.is((d!.out().match(/device offline/g) ?? []).length, AGENTS);
+  assert.is((d!.out().slice(from).match(/device offline/g) ?? []).length, AGENTS);
   assert.ok(Buffer.compare(Buffer.from(inkOf(fs.readFileSync(file)).ink), Buffer.from(before)) !== 0, 'its last screen is another: out of service');
 });
 
