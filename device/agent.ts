@@ -16,7 +16,6 @@ import {
   ClockStepDetector,
   Content,
   Frame,
-  LogLevel,
   State,
   createLogger,
   decode,
@@ -28,7 +27,9 @@ import {
 } from '../protocols/index.js';
 import { createBoard } from '../hardware/board/board.js';
 import { driversFrom } from './hardware.js';
-import { CommandRejected, Commands } from './commands.js';
+import { Commands } from './commands.js';
+import { registerCoreVerbs } from './core-verbs.js';
+import { Heartbeat } from './heartbeat.js';
 import { readCrashCount } from './crash.js';
 import { DiskReserve, openOnAnyDisk } from './disk-reserve.js';
 import { LogRing, type LogRingOptions, ringLogger } from './log-ring.js';
@@ -91,7 +92,7 @@ export class Agent {
   /** What the display shows now (a module's last frame), sent again on each session. */
   #frame: Frame | null = null;
   #session: LinkSession | null = null;
-  #heartbeat: NodeJS.Timeout | null = null;
+  readonly #heartbeat: Heartbeat;
   readonly #maintenance: Maintenance;
   readonly #clock: Clock;
   readonly #steps: ClockStepDetector;
@@ -144,6 +145,7 @@ export class Agent {
     this.commands = new Commands(this.store, this.log.child('cmd'), () => this.#clock.now());
     this.#settings = new AppliedSettings(this.store, this.config.settings, this.log);
     this.log.level = this.settings.logLevel;
+    this.#heartbeat = new Heartbeat(() => void this.#publish(topic.state(this.config.deviceId), encode(State, this.state()), { retain: true }), this.log);
     this.link = new Link(this.config, () => this.store.nextEpoch(), this.#linkHandlers(), this.log.child('link'));
     this.#registerCommands();
     this.#logShipper = new LogShipper({
@@ -191,7 +193,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.#maintenance.stop();
-    this.#stopHeartbeat();
+    this.#heartbeat.stop();
     await this.#modules.stop();
     this.drainer.stop();
     await this.link.stop();
@@ -267,7 +269,7 @@ export class Agent {
       onFleet: (online: boolean) => {
         if (online && this.#session) {
           this.#setStatus('link', 'ok');
-          this.#sendHeartbeat(); // so the fleet sees the link ok now, not one heartbeat later
+          this.#heartbeat.beat(); // so the fleet sees the link ok now, not one heartbeat later
           if (this.#frame) void this.#publish(topic.frame(this.config.deviceId), encode(Frame, this.#frame), { qos: 1 });
           const id = this.config.deviceId;
           const session = this.#session;
@@ -284,7 +286,7 @@ export class Agent {
       },
       onDown: () => {
         this.#session = null;
-        this.#stopHeartbeat();
+        this.#heartbeat.stop();
         this.drainer.stop();
         this.#setStatus('link', 'degraded', 'disconnected');
       },
@@ -357,35 +359,26 @@ export class Agent {
     if (outcome.kind === 'rejected') return report({ rejected: { version: desired.version, error: outcome.error } });
     if (outcome.kind === 'applied') {
       this.log.level = outcome.settings.logLevel;
-      if (outcome.settings.heartbeatS !== outcome.previous.heartbeatS && this.#session) this.#startHeartbeat();
+      if (outcome.settings.heartbeatS !== outcome.previous.heartbeatS && this.#session) this.#heartbeat.start(this.settings.heartbeatS);
     }
     report();
     if (outcome.kind === 'applied') await this.#modules.applySettings(outcome.settings.modules);
   }
 
   #registerCommands(): void {
-    this.commands.register('ping', () => ({ pong: Date.now(), depth: this.outbox.depth(), epoch: this.link.epoch }));
-    this.commands.register('identify', async () => {
-      this.log.warn('IDENTIFY: this is ' + this.config.deviceId);
-      await this.#modules.identify(); // each module's own, its errors contained
-      await this.#options.onIdentify?.();
-      return { deviceId: this.config.deviceId };
-    });
-    this.commands.register('rebirth', () => {
-      if (this.#session) this.#announce(this.#session.epoch);
-      return { epoch: this.link.epoch };
-    });
-    this.commands.register('restart', () => {
-      if (!this.#options.onRestart) throw new CommandRejected('this agent runs without a supervisor to restart it');
-      this.#restartPending = true;
-      return { restarting: true };
-    });
-    this.commands.register('set-log-level', (args) => {
-      const level = LogLevel.safeParse(args.level);
-      if (!level.success) throw new CommandRejected(`args.level must be one of ${LogLevel.options.join(', ')}`);
-      const previous = this.log.level;
-      this.log.level = level.data;
-      return { level: level.data, previous };
+    registerCoreVerbs(this.commands, {
+      deviceId: this.config.deviceId,
+      log: this.log,
+      ping: () => ({ depth: this.outbox.depth(), epoch: this.link.epoch }),
+      identify: async () => {
+        await this.#modules.identify(); // each module's own, its errors contained
+        await this.#options.onIdentify?.();
+      },
+      rebirth: () => {
+        if (this.#session) this.#announce(this.#session.epoch);
+        return { epoch: this.link.epoch };
+      },
+      restart: this.#options.onRestart ? () => void (this.#restartPending = true) : null,
     });
   }
 
@@ -404,27 +397,7 @@ export class Agent {
       verbs: this.commands.verbs(),
     };
     void this.#publish(topic.birth(this.config.deviceId), encode(Birth, birth));
-    this.#sendHeartbeat();
-    this.#startHeartbeat();
-  }
-
-  /** From a timer: whatever fails (a storage read, a health probe) is logged; the next beat tries again. */
-  #sendHeartbeat(): void {
-    try {
-      void this.#publish(topic.state(this.config.deviceId), encode(State, this.state()), { retain: true });
-    } catch (err) {
-      this.log.error('heartbeat not sent', { error: (err as Error).message, stack: (err as Error).stack });
-    }
-  }
-
-  #startHeartbeat(): void {
-    this.#stopHeartbeat();
-    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.settings.heartbeatS * 1000);
-    this.#heartbeat.unref();
-  }
-
-  #stopHeartbeat(): void {
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
-    this.#heartbeat = null;
+    this.#heartbeat.beat();
+    this.#heartbeat.start(this.settings.heartbeatS);
   }
 }
