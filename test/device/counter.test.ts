@@ -84,8 +84,8 @@ test('the config\'s hardware.loops gives the counter its detector; a car-park co
 
 // ---------------------------------------------------------------------------------------------
 
-async function command(fleet: FleetService, id: string, verb: string, args: Record<string, unknown>) {
-  const res = await api(fleet, 'POST', `/api/devices/${id}/commands`, { verb, args });
+async function command(fleet: FleetService, id: string, verb: string, args: Record<string, unknown>, force = false) {
+  const res = await api(fleet, 'POST', `/api/devices/${id}/commands`, { verb, args, ...(force ? { force } : {}) });
   assert.is(res.status, 202, JSON.stringify(res.body));
   return waitFor(`${verb} answered`, async () => {
     const c = (await api(fleet, 'GET', `/api/devices/${id}/commands/${res.body.cmdId}`)).body;
@@ -160,12 +160,17 @@ test('vehicles through the lanes: each a loops record stored once by the fleet, 
     const set = await command(fleet, 'cp-glazija', 'adjust', { carParkId: 'mestni-park', set: 40, reason: 'open-day count', by: 'mojca' });
     assert.equal(set.result, { carParkId: 'mestni-park', before: 1, after: 40 });
     assert.equal(module.estimate(), { glazija: 5, 'mestni-park': 40 });
+    // The fleet refuses malformed args before queueing them (protocols/verbs.ts), naming the reason.
+    const early = await api(fleet, 'POST', '/api/devices/cp-glazija/commands', { verb: 'adjust', args: { carParkId: 'glazija', delta: 1, set: 3, reason: 'x', by: 'y' } });
+    assert.is(early.status, 400);
+    assert.match(early.body.error, /exactly one of delta and set/);
+    // The agent checks them itself all the same (forced past the fleet's check), and what only it knows.
     for (const [args, why] of [
       [{ carParkId: 'glazija', delta: 1, set: 3, reason: 'x', by: 'y' }, /exactly one of delta and set/],
       [{ carParkId: 'glazija', delta: 1, by: 'y' }, /reason/],
       [{ carParkId: 'celeiapark', delta: 1, reason: 'x', by: 'y' }, /does not count car park celeiapark/],
     ] as const) {
-      const refused = await command(fleet, 'cp-glazija', 'adjust', args);
+      const refused = await command(fleet, 'cp-glazija', 'adjust', args, true);
       assert.is(refused.status, 'rejected');
       assert.match(refused.error, why);
     }

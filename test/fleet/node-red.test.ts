@@ -179,9 +179,9 @@ test('a device coming online and a stop’s board become commands to devices', a
       { id: 'dev', type: 'tabla-device', z: 'tab2', x: 100, y: 60, device: 'disp-1', wires: [['online']] },
       { id: 'online', type: 'switch', z: 'tab2', x: 250, y: 60, property: 'payload.presence', propertyType: 'msg', rules: [{ t: 'eq', v: 'online', vt: 'str' }], checkall: 'true', outputs: 1, wires: [['identify']] },
       { id: 'identify', type: 'tabla-command', z: 'tab2', x: 400, y: 60, verb: 'identify', ttlS: '60', wires: [[]] },
-      // S2's board → `board-seen` with its first line, to the display that was sent it.
+      // S2's board → `ping` with its first line, to the display that was sent it (a verb the display has: the fleet checks).
       { id: 'arr', type: 'tabla-arrivals', z: 'tab2', x: 100, y: 140, stop: 'S2', wires: [['line']] },
-      { id: 'line', type: 'change', z: 'tab2', x: 250, y: 140, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '{"line": payload.departures[0].line}', tot: 'jsonata' }, { t: 'set', p: 'verb', pt: 'msg', to: 'board-seen', tot: 'str' }], wires: [['seen']] },
+      { id: 'line', type: 'change', z: 'tab2', x: 250, y: 140, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '{"line": payload.departures[0].line}', tot: 'jsonata' }, { t: 'set', p: 'verb', pt: 'msg', to: 'ping', tot: 'str' }], wires: [['seen']] },
       { id: 'seen', type: 'tabla-command', z: 'tab2', x: 400, y: 140, wires: [[]] },
     ];
     assert.is((await api(fleet, 'PUT', '/api/flows', flows)).status, 200);
@@ -211,10 +211,10 @@ test('a device coming online and a stop’s board become commands to devices', a
     };
     assert.ok(sender.send('disp-1', { ...board, departures: [{ ...board.departures[0]!, line: 'rdeča' }] }), 'S1 board sent');
     assert.ok(sender.send('disp-2', board), 'S2 board sent');
-    const seen = await waitFor('board-seen to disp-2', () => cmds.find((c) => c.verb === 'board-seen'));
-    assert.equal(seen, { device: 'disp-2', verb: 'board-seen', args: { line: 'rumena' } });
+    const seen = await waitFor('ping to disp-2', () => cmds.find((c) => c.verb === 'ping'));
+    assert.equal(seen, { device: 'disp-2', verb: 'ping', args: { line: 'rumena' } });
     await new Promise((r) => setTimeout(r, 200));
-    assert.is(cmds.filter((c) => c.verb === 'board-seen').length, 1, 'the S1 board is filtered out');
+    assert.is(cmds.filter((c) => c.verb === 'ping').length, 1, 'the S1 board is filtered out');
     assert.is(fleet.metrics.get('tabla_node_red_errors_total', { node: 'tabla-command' }), 0);
   } finally {
     for (const c of clients) await c.endAsync(true);
