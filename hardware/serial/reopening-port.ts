@@ -36,6 +36,13 @@ export interface ReopeningPortOptions<P extends PortLike> {
   /** First wait before opening again, ms. It doubles on each failure up to `reconnectMaxMs`. */
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /**
+   * Whether the device is still there (its path exists), asked every `presenceCheckMs` while the
+   * port is open: a USB adapter unplugged, or a pty whose other end went, is lost at once even
+   * when its close comes late (or not at all) through the port's poller.
+   */
+  present?: () => boolean;
+  presenceCheckMs?: number;
 }
 
 export class ReopeningPort<P extends PortLike> {
@@ -50,6 +57,7 @@ export class ReopeningPort<P extends PortLike> {
   #settling: Promise<void> = Promise.resolve();
   #openFailures = 0;
   #disconnects = 0;
+  #presence: NodeJS.Timeout | null = null;
 
   constructor(options: ReopeningPortOptions<P>, events: ReopeningPortEvents) {
     this.#options = options;
@@ -90,6 +98,7 @@ export class ReopeningPort<P extends PortLike> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#watchPresence(null);
     await this.#settling;
     const port = this.#port;
     this.#port = null;
@@ -126,6 +135,7 @@ export class ReopeningPort<P extends PortLike> {
         if (!this.#running || this.#port !== port) return; // stop() came meanwhile: it closes the port
         this.#backoffMs = this.#options.reconnectMinMs;
         this.#open = true;
+        this.#watchPresence(port);
         this.#events.opened();
       });
     });
@@ -134,6 +144,7 @@ export class ReopeningPort<P extends PortLike> {
   /** The port went away or ended: close what is left, try again. */
   #lost(port: P, why: string): void {
     if (this.#port !== port) return;
+    this.#watchPresence(null);
     this.#port = null;
     const wasOpen = this.#open;
     this.#open = false;
@@ -150,6 +161,24 @@ export class ReopeningPort<P extends PortLike> {
     this.#settling = closed.then(() => release(port));
     this.#events.lost(why, wasOpen);
     this.#schedule();
+  }
+
+  /** While `port` is open, checks that its device is still there (options.present); null stops it. */
+  #watchPresence(port: P | null): void {
+    if (this.#presence) clearInterval(this.#presence);
+    this.#presence = null;
+    const present = this.#options.present;
+    if (!port || !present) return;
+    this.#presence = setInterval(() => {
+      let there = true;
+      try {
+        there = present();
+      } catch {
+        // a check that cannot be made says nothing: the port's own events still count
+      }
+      if (!there) this.#lost(port, 'the device is gone (its path no longer exists)');
+    }, this.#options.presenceCheckMs ?? 1000);
+    this.#presence.unref();
   }
 
   #failed(err: unknown): void {

@@ -8,6 +8,7 @@
  *
  * The port is made by `openPort`, so the simulated sign hands in an in-memory one (emulator.ts).
  */
+import fs from 'node:fs';
 import { SerialPort } from 'serialport';
 import { AlphaParser, type AlphaEvent, type AlphaParserStats } from '../../protocols/alpha/index.js';
 import type { Logger } from '../../protocols/index.js';
@@ -60,6 +61,8 @@ export class SignLink {
         makePort: () => (options.openPort ?? serialportPort)(settings),
         reconnectMinMs: options.reconnectMinMs ?? 1000,
         reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
+        // A real port's device node: gone when the adapter is unplugged (an injected port has none).
+        ...(options.openPort ? {} : { present: () => fs.existsSync(options.path) }),
       },
       {
         data: (chunk) => {
