@@ -8,7 +8,6 @@
  *
  * Skipped, with the reason printed, where espeak-ng or sox is not installed.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -28,24 +27,7 @@ import type { AgentConfig, ArrivalBoard, StopTimetable } from '../../protocols/i
 import { AudioHardware, Content, createLogger, encode, topic } from '../../protocols/index.js';
 import { fleetClient, provision, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
 
-const has = (command: string, args: string[]) => !spawnSync(command, args, { stdio: 'ignore' }).error;
-
-/** A WAV's length in seconds (`sox --i -D`). */
-function duration(file: string): number {
-  const out = spawnSync('sox', ['--i', '-D', file], { encoding: 'utf8' });
-  assert.is(out.status, 0, out.stderr);
-  return Number(out.stdout.trim());
-}
-
-/** A WAV's RMS amplitude, 0…1 (`sox file -n stat`, which reports on stderr). */
-function rms(file: string): number {
-  const out = spawnSync('sox', [file, '-n', 'stat'], { encoding: 'utf8' });
-  const m = /RMS\s+amplitude:\s+([\d.]+)/.exec(out.stderr);
-  assert.ok(m, `sox stat said: ${out.stderr}`);
-  return Number(m![1]);
-}
-
-const words = (text: string) => text.split(/\s+/).filter((w) => /\p{L}/u.test(w)).length;
+import { duration, has, rms, words } from './wav.js';
 
 /** As test/device/speech-speaker.test.ts calibrated them on espeak-ng 1.51 (`-v sl -s 140`). */
 const SECONDS_PER_WORD = { min: 0.4, max: 0.95 };
