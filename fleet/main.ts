@@ -2,11 +2,13 @@
  * tabla-fleet — the fleet service.
  *
  *   tabla-fleet [--data-dir DIR] [--http-port N] [--mqtt-port N] [--mqtt-host H] [--mqtt-url URL]
- *               [--tls-port N --tls-cert FILE --tls-key FILE] [--public-mqtt-url URL]
+ *               [--tls-port N --tls-cert FILE --tls-key FILE] [--public-mqtt-url URL] [--node-red]
  *
  * Environment: TABLA_DATA_DIR (default ./.tabla), TABLA_HTTP_PORT (8080), TABLA_MQTT_PORT (1883),
  * TABLA_HTTP_HOST / TABLA_MQTT_HOST (127.0.0.1), TABLA_MQTT_URL, TABLA_LOG_LEVEL,
- * TABLA_FLEET_LINK (local: in process with the embedded broker, the default; mqtt: over loopback).
+ * TABLA_FLEET_LINK (local: in process with the embedded broker, the default; mqtt: over loopback),
+ * TABLA_NODE_RED=1 (or --node-red: Node-RED in the fleet, its editor at /red unless
+ * TABLA_NODE_RED_EDITOR=0).
  *
  * Exit codes: 0 stopped, 1 failure (the supervisor restarts it), 2 a setting the operator must fix
  * (TLS files, data directory, a port in use): `tabla-fleet: <setting>: <why>` on stderr. An uncaught
@@ -37,6 +39,7 @@ try {
       'tls-port': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'node-red': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -46,10 +49,13 @@ try {
 }
 if (values.help) {
   process.stdout.write(
-    'usage: tabla-fleet [--data-dir DIR] [--http-port N] [--mqtt-port N] [--mqtt-url URL] [--tls-port N --tls-cert F --tls-key F]\n',
+    'usage: tabla-fleet [--data-dir DIR] [--http-port N] [--mqtt-port N] [--mqtt-url URL] [--tls-port N --tls-cert F --tls-key F] [--node-red]\n' +
+      '  --node-red   run Node-RED in the fleet (as TABLA_NODE_RED=1); its editor at /red for admins\n',
   );
   process.exit(0);
 }
+// The engines read it when the fleet is made (engines/index.ts).
+if (values['node-red']) env.TABLA_NODE_RED = '1';
 
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;

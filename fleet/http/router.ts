@@ -9,6 +9,7 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import createRouter, { type HTTPMethod } from 'find-my-way';
 import type { z } from 'zod';
 import type { Logger } from '../../protocols/index.js';
@@ -53,16 +54,43 @@ export interface RouteOptions {
   maxBodyBytes?: number;
 }
 
+/**
+ * A whole web application mounted under a path (Node-RED's editor, an Express app): it gets every
+ * request under its prefix, the prefix taken off `req.url`, and the WebSocket upgrades there. Only
+ * an admin reaches it (the bearer token, or a browser session that opened with the token); anyone
+ * else is sent to the dashboard's login (a browser) or refused with 401.
+ */
+export interface MountedApp {
+  request(req: http.IncomingMessage, res: http.ServerResponse): void;
+  upgrade?(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/** The admin token a request's browser session was opened with (its cookie), or null. */
+export type SessionLookup = (req: http.IncomingMessage) => string | null;
+
 export interface Routes {
   /** Adds a route; `path` in find-my-way syntax (`/api/devices/:id`). `/api/…` routes need the admin token. */
   add(method: HTTPMethod, path: string, handler: RouteHandler, options?: RouteOptions): void;
+  /** Mounts an application under `prefix` (`/red`), admins only; `prefix` itself redirects to `prefix/`. */
+  mount(prefix: string, app: MountedApp): void;
+  /** Takes a mounted application away (its engine stopped): its path is a 404 again. */
+  unmount(prefix: string): void;
+  /** The prefixes mounted now. */
+  mounted(): string[];
+  /** Lets a browser session stand for the admin token on mounted applications (the dashboard's logins). */
+  acceptSessions(lookup: SessionLookup): void;
 }
+
+/** Where a browser without a session is sent to log in, coming back to `next` afterwards. */
+export const LOGIN_PATH = '/dashboard';
 
 export class HttpApi implements Routes {
   readonly #router = createRouter<createRouter.HTTPVersion.V1>({ ignoreTrailingSlash: true });
   readonly #server: http.Server;
   readonly #token: () => string;
   readonly #log: Logger;
+  readonly #mounts: { prefix: string; app: MountedApp }[] = [];
+  readonly #sessions: SessionLookup[] = [];
 
   constructor(options: { adminToken: () => string; log: Logger }) {
     this.#token = options.adminToken;
@@ -75,6 +103,45 @@ export class HttpApi implements Routes {
         send(res, status, { error: (err as Error).message });
       });
     });
+    this.#server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.#upgrade(req, socket, head);
+      } catch (err) {
+        this.#log.warn('websocket upgrade failed', { url: req.url, error: (err as Error).message });
+        socket.destroy();
+      }
+    });
+  }
+
+  mount(prefix: string, app: MountedApp): void {
+    if (!/^\/[a-z0-9-]+$/.test(prefix) || prefix === '/api' || this.#mounts.some((m) => m.prefix === prefix)) {
+      throw new Error(`mount ${prefix}: one path segment (/red), not /api, mounted once`);
+    }
+    this.#mounts.push({ prefix, app });
+  }
+
+  unmount(prefix: string): void {
+    const i = this.#mounts.findIndex((m) => m.prefix === prefix);
+    if (i >= 0) this.#mounts.splice(i, 1);
+  }
+
+  mounted(): string[] {
+    return this.#mounts.map((m) => m.prefix);
+  }
+
+  acceptSessions(lookup: SessionLookup): void {
+    this.#sessions.push(lookup);
+  }
+
+  /** Whether a request comes from an admin: the bearer token, or a session opened with the current token. */
+  isAdmin(req: http.IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    if (header.startsWith('Bearer ') && sameToken(header.slice(7), this.#token())) return true;
+    for (const lookup of this.#sessions) {
+      const token = lookup(req);
+      if (token !== null && sameToken(token, this.#token())) return true;
+    }
+    return false;
   }
 
   add(method: HTTPMethod, path: string, handler: RouteHandler, options: RouteOptions = {}): void {
@@ -96,6 +163,8 @@ export class HttpApi implements Routes {
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
+    const mounted = this.#mountOf(url.pathname);
+    if (mounted) return this.#toMount(mounted, url, req, res);
     const found = this.#router.find(method as HTTPMethod, url.pathname);
     if (url.pathname.startsWith('/api/')) this.#authorize(req); // before saying whether a route exists
     if (!found) throw new HttpError(404, `no route ${method} ${url.pathname}`);
@@ -113,13 +182,48 @@ export class HttpApi implements Routes {
 
   #authorize(req: http.IncomingMessage): void {
     const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    const expected = Buffer.from(this.#token());
-    const given = Buffer.from(token);
-    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+    if (!sameToken(header.startsWith('Bearer ') ? header.slice(7) : '', this.#token())) {
       throw new HttpError(401, 'admin token required (Authorization: Bearer …; see TABLA_TOKEN)');
     }
   }
+
+  #mountOf(pathname: string): { prefix: string; app: MountedApp } | null {
+    return this.#mounts.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`)) ?? null;
+  }
+
+  #toMount(m: { prefix: string; app: MountedApp }, url: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!this.isAdmin(req)) {
+      if ((req.method === 'GET' || req.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html')) {
+        res.writeHead(302, { location: `${LOGIN_PATH}?next=${encodeURIComponent(url.pathname)}`, 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      throw new HttpError(401, `${m.prefix} is for admins: log in on ${LOGIN_PATH} first, or send the admin token (Authorization: Bearer …)`);
+    }
+    if (url.pathname === m.prefix) {
+      res.writeHead(301, { location: `${m.prefix}/${url.search}` });
+      res.end();
+      return;
+    }
+    req.url = (req.url ?? '/').slice(m.prefix.length) || '/';
+    m.app.request(req, res);
+  }
+
+  #upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const m = this.#mountOf(pathname);
+    if (!m?.app.upgrade || !this.isAdmin(req)) {
+      socket.end(`HTTP/1.1 ${m?.app.upgrade ? '401 Unauthorized' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    m.app.upgrade(req, socket, head);
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && a.length > 0 && crypto.timingSafeEqual(a, b);
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

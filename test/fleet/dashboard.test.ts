@@ -2,8 +2,12 @@
  * The dashboard engine over HTTP on a real fleet (embedded broker on loopback): the page and its
  * files without a CDN, the login that turns the admin token into an HttpOnly SameSite=Strict
  * cookie, the API reached with the cookie only, the bus as Server-Sent Events, and the limits of a
- * cookie (read, identify and restart; nothing else). The session book and cookie parsing alone.
+ * cookie (read, identify and restart; nothing else), the charting library served from the
+ * package, and the heartbeats kept for the device page's charts from a device's real heartbeats.
+ * The session book and cookie parsing alone.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dashboardEngine } from '../../fleet/engines/dashboard/index.js';
@@ -11,7 +15,8 @@ import { SessionBook, commandRefusal, cookieValue, liveEvent, sseMessage } from 
 import type { FleetService } from '../../fleet/service.js';
 import { networkOf, thin } from '../../fleet/engines/dashboard/network.js';
 import { lineFeed } from '../fixtures/eta-line.js';
-import { startFleet, waitFor } from '../helpers.js';
+import { State, encode, topic } from '../../protocols/index.js';
+import { SteppableClock, api, deviceClient, startFleet, waitFor } from '../helpers.js';
 
 async function login(fleet: FleetService, token: string) {
   return fetch(`${fleet.httpUrl}/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
@@ -36,6 +41,99 @@ test('the page and its files are served from the package, with a CSP that allows
   }
 });
 
+test('uPlot comes from the package: the page links its script and style sheet, served with their types, its licence, long caching and the same CSP', async () => {
+  const fleet = await startFleet({ engines: [dashboardEngine()] });
+  try {
+    const html = await (await fetch(`${fleet.httpUrl}/dashboard`)).text();
+    const js = /<script src="(\/dashboard\/assets\/uplot\.js\?v=[\w-]+)" defer><\/script>\s*<script src="\/dashboard\/app\.js"/.exec(html)?.[1];
+    const css = /<link rel="stylesheet" href="(\/dashboard\/assets\/uplot\.css\?v=[\w-]+)">/.exec(html)?.[1];
+    assert.ok(js && css, 'the page links both, uPlot before the app');
+    const dist = (file: string) => fs.readFileSync(createRequire(import.meta.url).resolve(`uplot/dist/${file}`), 'utf8');
+    for (const [url, type, file] of [[js!, /^text\/javascript; charset=utf-8$/, 'uPlot.iife.min.js'], [css!, /^text\/css; charset=utf-8$/, 'uPlot.min.css']] as const) {
+      const res = await fetch(fleet.httpUrl + url);
+      assert.is(res.status, 200, url);
+      assert.match(res.headers.get('content-type')!, type);
+      assert.is(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.is(res.headers.get('content-security-policy'), (await fetch(`${fleet.httpUrl}/dashboard`)).headers.get('content-security-policy'));
+      const text = await res.text();
+      assert.ok(text.endsWith(dist(file)), `${url} is the package's ${file}`);
+      assert.match(text, /^\/\*! uPlot 1\.\d+\.\d+[^]*Copyright \(c\) \d{4} Leon Sorokin[^]*Permission is hereby granted/, 'its licence notice first');
+    }
+    const lib = await (await fetch(fleet.httpUrl + js!)).text();
+    assert.is(typeof new Function(`${lib}; return uPlot;`)(), 'function', 'the script defines uPlot');
+    assert.is((await fetch(`${fleet.httpUrl}/dashboard/assets/uPlot.esm.js`)).status, 404, 'only the two files');
+    assert.match((await fetch(`${fleet.httpUrl}/dashboard`)).headers.get('content-security-policy')!, /style-src 'self';/, 'no inline styles allowed for the charts');
+  } finally {
+    await fleet.stop();
+  }
+});
+
+test('heartbeats: a device’s real heartbeats are kept one a minute, bounded in minutes and devices, read with the admin token or a dashboard login', async () => {
+  const clock = new SteppableClock();
+  const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 5_000; // 5 s into a minute: two beats well inside it
+  clock.offsetMs = t0 - Date.now();
+  const fleet = await startFleet({ clock, engines: [dashboardEngine({ heartbeats: { minutes: 3, maxDevices: 2 } })] });
+  const clients: Awaited<ReturnType<typeof deviceClient>>[] = [];
+  try {
+    const connect = async (id: string) => {
+      const c = await deviceClient(fleet, id, fleet.registry.provision({ id, role: 'stop-display', site: 'velenje' }).secret);
+      clients.push(c);
+      return c;
+    };
+    const beat = (c: (typeof clients)[number], id: string, extra: Partial<State>) =>
+      c.publishAsync(topic.state(id), encode(State, { v: 1, epoch: 1, ts: clock.now(), status: 'online', ...extra }), { qos: 1, retain: true });
+    const health = (cpuLoad1: number, used: number) => ({ cpuLoad1, memUsedBytes: used, memTotalBytes: 1000, uptimeS: 60, temperatureC: 21.5 });
+    type Body = { deviceId: string; intervalS: number; windowS: number; samples: { ts: string; depth: number | null; oldestAgeS: number | null; cpu: number | null; mem: number | null; temperatureC: number | null }[] };
+    const read = async (id: string) => (await api(fleet, 'GET', `/api/devices/${id}/heartbeats`)).body as Body;
+
+    const d1 = await connect('disp-1');
+    assert.equal(await read('disp-1'), { deviceId: 'disp-1', intervalS: 60, windowS: 180, samples: [] }, 'known, not heard yet');
+    await beat(d1, 'disp-1', { health: health(0.5, 250), outbox: { depth: 3, oldestAgeS: 12.5, dropped: 0 } });
+    await waitFor('the first beat kept', async () => (await read('disp-1')).samples.length === 1);
+    clock.step(20_000);
+    await beat(d1, 'disp-1', { health: health(0.25, 300), outbox: { depth: 7, oldestAgeS: 40, dropped: 0 } });
+    await waitFor('the second beat of the minute in its place', async () => (await read('disp-1')).samples[0]?.depth === 7);
+    assert.equal((await read('disp-1')).samples, [{ ts: new Date(t0 + 20_000).toISOString(), depth: 7, oldestAgeS: 40, cpu: 0.25, mem: 0.3, temperatureC: 21.5 }], 'the last of the minute, at the fleet’s time');
+
+    // Four more minutes: three are kept. A last will (no health, no outbox) is no sample.
+    for (let m = 1; m <= 4; m++) {
+      clock.step(60_000);
+      await beat(d1, 'disp-1', { health: health(m, 100 * m), outbox: { depth: m, oldestAgeS: null, dropped: 0 } });
+      await waitFor(`minute ${m}`, async () => (await read('disp-1')).samples.at(-1)?.cpu === m);
+    }
+    await beat(d1, 'disp-1', { status: 'offline' });
+    await waitFor('offline', () => fleet.presence.of('disp-1') === 'offline');
+    const kept = (await read('disp-1')).samples;
+    assert.equal(kept.map((x) => [x.depth, x.cpu, x.mem, x.oldestAgeS]), [[2, 2, 0.2, null], [3, 3, 0.3, null], [4, 4, 0.4, null]]);
+    assert.equal(kept.map((x) => Date.parse(x.ts) - t0), [140_000, 200_000, 260_000]);
+
+    // The dashboard reads it through its forwarder; the API wants the token; an unknown device is 404.
+    const cookie = (await login(fleet, fleet.local.adminToken)).headers.get('set-cookie')!.split(';')[0]!;
+    const viaPage = await fetch(`${fleet.httpUrl}/dashboard/api/devices/disp-1/heartbeats`, { headers: { cookie } });
+    assert.is(viaPage.status, 200);
+    assert.equal(((await viaPage.json()) as Body).samples, kept);
+    assert.is((await fetch(`${fleet.httpUrl}/api/devices/disp-1/heartbeats`)).status, 401);
+    assert.is((await api(fleet, 'GET', '/api/devices/disp-1/heartbeats', undefined, 'wrong')).status, 401);
+    assert.is((await api(fleet, 'GET', '/api/devices/nobody/heartbeats')).status, 404);
+    assert.is((await fetch(`${fleet.httpUrl}/dashboard/api/devices/nobody/heartbeats`, { headers: { cookie } })).status, 404);
+
+    // Two devices at most: a third that beats pushes out the one longest without a new minute.
+    const d2 = await connect('disp-2');
+    const d3 = await connect('disp-3');
+    clock.step(60_000);
+    await beat(d2, 'disp-2', { health: health(0.1, 100) });
+    await waitFor('disp-2 kept', async () => (await read('disp-2')).samples.length === 1);
+    await beat(d3, 'disp-3', { outbox: { depth: 9, oldestAgeS: 1, dropped: 0 } });
+    await waitFor('disp-3 kept', async () => (await read('disp-3')).samples.length === 1);
+    assert.equal((await read('disp-3')).samples[0]!.cpu, null, 'what a beat does not say is null');
+    assert.equal((await read('disp-1')).samples, [], 'disp-1 went first');
+    assert.match(fleet.metrics.render(), /tabla_dashboard_heartbeat_devices 2\b/);
+  } finally {
+    for (const c of clients) await c.endAsync();
+    await fleet.stop();
+  }
+});
+
 test('login: a wrong token is refused; the right one gives an HttpOnly SameSite=Strict cookie that reads the API and nothing in a URL', async () => {
   const fleet = await startFleet({ engines: [dashboardEngine()] });
   try {
@@ -49,7 +147,7 @@ test('login: a wrong token is refused; the right one gives an HttpOnly SameSite=
     const ok = await login(fleet, fleet.local.adminToken);
     assert.is(ok.status, 200);
     const setCookie = ok.headers.get('set-cookie')!;
-    assert.match(setCookie, /^tabla_session=[A-Za-z0-9_-]{43}; Path=\/dashboard; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    assert.match(setCookie, /^tabla_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/);
     assert.not.ok(setCookie.includes(fleet.local.adminToken));
     const cookie = setCookie.split(';')[0]!;
     const devices = await fetch(`${fleet.httpUrl}/dashboard/api/devices`, { headers: { cookie } });
@@ -138,6 +236,9 @@ test('sessions expire; cookies are read by name; a frame goes out without its pi
   assert.is(commandRefusal('/api/devices/a/commands', { verb: 'restart' }), null);
   assert.match(commandRefusal('/api/devices/a/commands', { verb: 'ping' })!, /only identify and restart/);
   assert.match(commandRefusal('/api/messages', { verb: 'identify' })!, /posts only commands/);
+  const state = { v: 1 as const, epoch: 1, ts: 5, status: 'online' as const, outbox: { depth: 2, oldestAgeS: null, dropped: 0 } };
+  const sample = { ts: '2026-11-30T07:00:00.000Z', depth: 2, oldestAgeS: null, cpu: null, mem: null, temperatureC: null };
+  assert.equal((liveEvent('device-state', { deviceId: 'd', state }, sample).data as { heartbeat: unknown }).heartbeat, sample, 'a state carries the sample kept of it');
   const e = liveEvent('frame-received', { deviceId: 'd', frame: { v: 1, ts: 5, kind: 'board', summary: 's', image: { width: 8, height: 1, data: 'AA==' } as never } });
   assert.equal(e, { type: 'frame', data: { deviceId: 'd', ts: 5, kind: 'board', summary: 's', hash: null, picture: true } });
   assert.is(sseMessage({ type: 'presence', data: { a: 1 } }), 'event: presence\ndata: {"a":1}\n\n');

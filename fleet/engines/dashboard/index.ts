@@ -4,7 +4,8 @@
  * network), behind the admin token given once on its login page.
  *
  * - `GET /dashboard` the page, `/dashboard/app.css`, `/dashboard/app.js` (open: they hold no data;
- *   a strict Content-Security-Policy keeps the page to its own files)
+ *   a strict Content-Security-Policy keeps the page to its own files), and the charting library
+ *   uPlot from the package (assets.ts) at `/dashboard/assets/uplot.js` and `uplot.css`
  * - `POST /dashboard/login` `{token}` → 200 and an HttpOnly SameSite=Strict session cookie; 401
  *   when the fleet refuses the token. `POST /dashboard/logout`; `GET /dashboard/session` → 200 | 401
  * - `GET /dashboard/events` → Server-Sent Events of the fleet bus (live.ts), for a session
@@ -12,6 +13,9 @@
  *   for the buses' map (network.ts), for a session
  * - `GET /dashboard/api/<path>` → the fleet's `GET /api/<path>` for a session (forward.ts);
  *   `POST /dashboard/api/devices/:id/commands` `{verb: identify | restart}` likewise
+ * - `GET /api/devices/:id/heartbeats` (admin token) → `{deviceId, intervalS, windowS, samples:
+ *   [{ts, depth, oldestAgeS, cpu, mem, temperatureC}]}`: the last sample of each minute of the
+ *   last hours, kept in memory from the bus's heartbeats (heartbeats.ts); 404 for an unknown device
  *
  * Cookie routes live outside `/api/`, where the router wants the bearer token.
  */
@@ -19,18 +23,26 @@ import { z } from 'zod';
 import { HttpError, parseBody, type ApiRequest, type ApiResponse } from '../../http/router.js';
 import type { GtfsFeed } from '../../../protocols/index.js';
 import type { EngineContext, FleetEngine } from '../engine.js';
+import { chartAssets } from './assets.js';
 import { asResponse, commandRefusal, forward, selfUrl, serverResponseOf } from './forward.js';
+import { HeartbeatHistory, type HeartbeatHistoryOptions } from './heartbeats.js';
 import { LIVE_EVENTS, LiveFeed, liveEvent } from './live.js';
 import { networkOf, type SiteNetwork } from './network.js';
 import { PAGE_CSS } from './page-css.js';
-import { PAGE_HTML } from './page-html.js';
+import { pageHtml } from './page-html.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { DASHBOARD_PATH, SessionBook, sessionCookie, type Session } from './session.js';
 
 export { DASHBOARD_PATH, SESSION_COOKIE, SessionBook, cookieValue, sessionCookie } from './session.js';
 export { LiveFeed, liveEvent, sseMessage } from './live.js';
 export { commandRefusal, DASHBOARD_VERBS } from './forward.js';
+export { HeartbeatHistory, heartbeatValues, type HeartbeatSample } from './heartbeats.js';
 
+/**
+ * uPlot sizes and places its elements by setting `element.style.<property>` from its script: that
+ * is the CSS object model, which `style-src` does not govern (only `<style>` elements and `style`
+ * attributes in markup), so the charts need no 'unsafe-inline' and the policy stays as it was.
+ */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const LoginBody = z.object({ token: z.string().min(1).max(512) }).strict();
 /** A refused login waits this long before it is answered: a brake on guessing. */
@@ -43,28 +55,44 @@ export interface DashboardEngineOptions {
   sessionMaxAgeMs?: number;
   /** Keep-alive comments on the event stream (15 s). */
   pingMs?: number;
+  /** The heartbeats kept for the device page's charts (six hours of minutes, 5000 devices). */
+  heartbeats?: HeartbeatHistoryOptions;
 }
+/** The library's files change only with the package: a browser keeps them (their URLs carry a hash). */
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
 
 export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngine {
   const live = new LiveFeed();
+  const heartbeats = new HeartbeatHistory(options.heartbeats);
   let ping: NodeJS.Timeout | null = null;
 
   return {
     name: 'dashboard',
     start(ctx: EngineContext) {
       const sessions = new SessionBook(() => ctx.clock.now(), options.sessionMaxAgeMs);
+      // A dashboard login opens the applications mounted for admins too (Node-RED's editor at /red).
+      ctx.routes.acceptSessions((req) => sessions.of(req.headers.cookie)?.token ?? null);
       const m = ctx.metrics;
       m.define('tabla_dashboard_logins_total', 'counter', 'Logins on the dashboard page, by outcome (ok, refused).');
       m.define('tabla_dashboard_pages', 'gauge', 'Dashboard pages with the live event stream open.');
       m.define('tabla_dashboard_pages_dropped_total', 'counter', 'Dashboard pages dropped for reading their event stream too slowly.');
       m.define('tabla_dashboard_sessions', 'gauge', 'Dashboard logins open.');
+      m.define('tabla_dashboard_heartbeat_devices', 'gauge', 'Devices whose recent heartbeats the dashboard keeps for its charts.');
       m.collect(() => {
         m.set('tabla_dashboard_pages', {}, live.pages);
+        m.set('tabla_dashboard_heartbeat_devices', {}, heartbeats.devices);
         m.set('tabla_dashboard_sessions', {}, sessions.size);
         m.set('tabla_dashboard_pages_dropped_total', {}, live.dropped);
       });
 
-      for (const name of LIVE_EVENTS) ctx.on(name, (payload) => live.send(liveEvent(name, payload as never)));
+      const assets = chartAssets(); // read once, here: a package without its uPlot fails the engine's start, not a page
+      const PAGE_HTML = pageHtml((name) => `${DASHBOARD_PATH}/assets/${name}?v=${assets.get(name)!.tag}`);
+
+      for (const name of LIVE_EVENTS) {
+        if (name !== 'device-state') ctx.on(name, (payload) => live.send(liveEvent(name, payload as never)));
+      }
+      // A heartbeat is kept first; the page is sent the very sample kept, to append to its charts.
+      ctx.on('device-state', (payload) => live.send(liveEvent('device-state', payload, heartbeats.record(payload.deviceId, payload.state, ctx.clock.now()))));
       ping = setInterval(() => {
         try {
           live.ping();
@@ -74,10 +102,10 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       }, options.pingMs ?? 15_000);
       ping.unref();
 
-      const asset = (req: ApiRequest, text: string, contentType: string): ApiResponse => {
+      const asset = (req: ApiRequest, text: string, contentType: string, cache = 'no-cache'): ApiResponse => {
         const res = serverResponseOf(req);
         res.setHeader('content-security-policy', CSP);
-        res.setHeader('cache-control', 'no-cache');
+        res.setHeader('cache-control', cache);
         res.setHeader('x-content-type-options', 'nosniff');
         res.setHeader('referrer-policy', 'no-referrer');
         return { text, contentType };
@@ -99,6 +127,17 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       r.add('GET', DASHBOARD_PATH, (req) => asset(req, PAGE_HTML, 'text/html; charset=utf-8'));
       r.add('GET', `${DASHBOARD_PATH}/app.css`, (req) => asset(req, PAGE_CSS, 'text/css; charset=utf-8'));
       r.add('GET', `${DASHBOARD_PATH}/app.js`, (req) => asset(req, PAGE_SCRIPT, 'text/javascript; charset=utf-8'));
+      r.add('GET', `${DASHBOARD_PATH}/assets/:name`, (req) => {
+        const a = assets.get(req.params.name ?? '');
+        if (!a) throw new HttpError(404, `no dashboard asset ${String(req.params.name).slice(0, 80)}`);
+        return asset(req, a.text, a.contentType, ASSET_CACHE);
+      });
+
+      r.add('GET', '/api/devices/:id/heartbeats', (req) => {
+        const id = req.params.id!;
+        if (!ctx.devices.get(id)) throw new HttpError(404, `no device ${id.slice(0, 80)}`);
+        return { body: { deviceId: id, intervalS: 60, windowS: heartbeats.minutes * 60, samples: heartbeats.samples(id, ctx.clock.now()) } };
+      });
 
       r.add('POST', `${DASHBOARD_PATH}/login`, async (req) => {
         const { token } = parseBody(LoginBody, await req.json());
@@ -122,7 +161,8 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       });
       r.add('GET', `${DASHBOARD_PATH}/session`, (req) => {
         const s = sessionOf(req);
-        return { body: { ok: true, expiresAt: new Date(s.expiresAt).toISOString() } };
+        // apps: what else this login opens (Node-RED's editor at /red when it runs).
+        return { body: { ok: true, expiresAt: new Date(s.expiresAt).toISOString(), apps: ctx.routes.mounted() } };
       });
 
       r.add('GET', `${DASHBOARD_PATH}/events`, async (req) => {
@@ -162,6 +202,7 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       if (ping) clearInterval(ping);
       ping = null;
       live.close();
+      heartbeats.clear();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type http from 'node:http';
 import type { FleetEventName, FleetEvents } from '../../bus.js';
+import type { HeartbeatSample } from './heartbeats.js';
 
 /** Pages streamed at once; one more is refused (503) rather than holding sockets without end. */
 export const MAX_PAGES = 200;
@@ -20,8 +21,11 @@ export interface LiveEvent {
   data: unknown;
 }
 
-/** A bus event as the page sees it (frames without their pictures: the page loads the PNG). */
-export function liveEvent<K extends LiveEventName>(name: K, payload: FleetEvents[K]): LiveEvent {
+/**
+ * A bus event as the page sees it (frames without their pictures: the page loads the PNG). A
+ * device's state carries `heartbeat`, the sample the fleet kept of it for the charts, if any.
+ */
+export function liveEvent<K extends LiveEventName>(name: K, payload: FleetEvents[K], heartbeat: HeartbeatSample | null = null): LiveEvent {
   switch (name) {
     case 'presence-changed': {
       const p = payload as FleetEvents['presence-changed'];
@@ -34,7 +38,7 @@ export function liveEvent<K extends LiveEventName>(name: K, payload: FleetEvents
     case 'device-state': {
       const { deviceId, state } = payload as FleetEvents['device-state'];
       const modules = Object.fromEntries(Object.entries(state.modules ?? {}).map(([k, m]) => [k, m]));
-      return { type: 'state', data: { deviceId, ts: state.ts, status: state.status, health: state.health ?? null, outbox: state.outbox ?? null, modules } };
+      return { type: 'state', data: { deviceId, ts: state.ts, status: state.status, health: state.health ?? null, outbox: state.outbox ?? null, modules, heartbeat } };
     }
     case 'frame-received': {
       const { deviceId, frame } = payload as FleetEvents['frame-received'];

@@ -1,7 +1,7 @@
 /**
  * The dashboard's script, third part: buses (an SVG map drawn from the GTFS shapes and stops, with
  * each bus at its last fix, its delay and load; no map tiles) and ridership (boardings and
- * alightings per stop and hour). Shares the core's closure (page-script.ts).
+ * alightings per stop and hour, bars drawn with uPlot). Shares the core's closure (page-script.ts).
  */
 export const CHARTS_SCRIPT = String.raw`
 /* ---- buses ---- */
@@ -65,13 +65,39 @@ VIEWS.buses = {
 };
 
 /* ---- ridership ---- */
-var riders = null, riderStop = null;
+var riders = null, riderStop = null, riderPlot = null;
+function riderPlotGone() { if (riderPlot) { riderPlot.destroy(); riderPlot = null; } }
+/** Boardings and alightings of each hour at one stop, side by side in the hour's slot (h:00 to h+1:00). */
+function riderChart(box, hours) {
+  var b = hours.map(function (x) { return x.b; }), a = hours.map(function (x) { return x.a; });
+  var count = function (u, v) { return v == null ? '–' : String(v); };
+  riderPlot = new uPlot({
+    width: Math.max(320, box.querySelector('.plot').clientWidth), height: 280,
+    legend: { live: true },
+    cursor: { points: { show: false }, drag: { x: false, y: false } },
+    scales: { x: { time: false, range: [0, 24] }, y: { range: function (u, min, max) { return [0, Math.max(4, Math.ceil((max || 0) * 1.1))]; } } },
+    axes: [
+      { stroke: '#5b6570', grid: { show: false }, splits: function () { return [0, 3, 6, 9, 12, 15, 18, 21, 24]; }, values: function (u, splits) { return splits.map(function (h) { return h + ':00'; }); } },
+      { stroke: '#5b6570', grid: { stroke: '#eef1f4' }, values: function (u, splits) { return splits.map(function (v) { return v % 1 ? '' : String(v); }); } },
+    ],
+    series: [
+      { label: 'hour', value: function (u, x) { var h = Math.floor(x); return x == null ? '' : h + ':00–' + (h + 1) + ':00'; } },
+      { label: 'boardings', stroke: '#0969da', fill: '#0969da', width: 0, value: count, paths: uPlot.paths.bars({ size: [0.42, 40], align: -1 }), points: { show: false } },
+      { label: 'alightings', stroke: '#bf8700', fill: '#bf8700', width: 0, value: count, paths: uPlot.paths.bars({ size: [0.42, 40], align: 1 }), points: { show: false } },
+    ],
+  }, [hours.map(function (x) { return x.i + 0.5; }), b, a], box.querySelector('.plot'));
+  box.dataset.boardings = String(b.reduce(function (s, v) { return s + v; }, 0));
+  box.dataset.alightings = String(a.reduce(function (s, v) { return s + v; }, 0));
+}
 VIEWS.ridership = {
   enter: function () {
     riders = null;
     getJson('/ridership').then(function (b) { riders = b; changed(); }).catch(function (err) { riders = { error: err.message }; changed(); });
   },
+  leave: riderPlotGone,
+  update: function (kind) { return !!kind; }, // the devices' live news change nothing here
   render: function (el) {
+    riderPlotGone();
     if (!riders) { el.innerHTML = '<p class="muted">Loading…</p>'; return; }
     if (riders.error) { el.innerHTML = '<p class="error">' + esc(riders.error) + '</p>'; return; }
     var byStop = new Map();
@@ -88,17 +114,12 @@ VIEWS.ridership = {
     h += '<label>Stop <select id="rider-stop">' + stops.map(function (s) { return '<option value="' + esc(s.id) + '"' + (s.id === riderStop ? ' selected' : '') + '>' + esc(s.name) + ' (' + s.total + ')</option>'; }).join('') + '</select></label>';
     var hours = new Array(24).fill(null).map(function (_, i) { return { b: 0, a: 0, i: i }; });
     byStop.get(riderStop).hours.forEach(function (r) { hours[r.hour].b += r.boardings; hours[r.hour].a += r.alightings; });
-    var max = Math.max(1, Math.max.apply(null, hours.map(function (x) { return Math.max(x.b, x.a); })));
-    var W = 960, H = 260, pad = 30, bw = (W - 2 * pad) / 24;
-    h += '<svg id="ridership-chart" viewBox="0 0 ' + W + ' ' + H + '" width="100%" role="img" aria-label="boardings and alightings by hour">';
-    hours.forEach(function (x) {
-      var hb = (x.b / max) * (H - 2 * pad), ha = (x.a / max) * (H - 2 * pad), left = pad + x.i * bw;
-      h += '<rect data-hour="' + x.i + '" data-boardings="' + x.b + '" x="' + (left + 2).toFixed(1) + '" y="' + (H - pad - hb).toFixed(1) + '" width="' + (bw / 2 - 2).toFixed(1) + '" height="' + hb.toFixed(1) + '" fill="#0969da"><title>' + x.i + ':00 ' + x.b + ' boardings</title></rect>';
-      h += '<rect x="' + (left + bw / 2).toFixed(1) + '" y="' + (H - pad - ha).toFixed(1) + '" width="' + (bw / 2 - 2).toFixed(1) + '" height="' + ha.toFixed(1) + '" fill="#bf8700"><title>' + x.i + ':00 ' + x.a + ' alightings</title></rect>';
-      if (x.i % 3 === 0) h += '<text x="' + left.toFixed(1) + '" y="' + (H - 10) + '">' + x.i + ':00</text>';
-    });
-    h += '<text x="' + pad + '" y="16">max ' + max + ' an hour · blue boardings, amber alightings</text></svg>';
-    el.innerHTML = h;
+    h += '<h2>Boardings and alightings by hour' + (riders.timeZone ? ' (' + esc(riders.timeZone) + ')' : '') + '</h2>';
+    el.innerHTML = h + '<figure id="ridership-chart" class="plot-card" role="img" aria-label="boardings and alightings by hour"><div class="plot"></div></figure>';
+    var box = $('ridership-chart');
+    box.dataset.stop = riderStop;
+    if (plotsAvailable()) riderChart(box, hours);
+    else box.textContent = 'The charting library did not load.';
   },
 };
 document.addEventListener('change', function (e) {

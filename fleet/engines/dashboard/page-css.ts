@@ -43,6 +43,11 @@ img.sign { max-width: 320px; image-rendering: pixelated; border: 1px solid var(-
 meter { width: 120px; vertical-align: middle; }
 .signrow { font-family: ui-monospace, monospace; background: #111; color: #ffb000; padding: 2px 8px; display: inline-block; border-radius: 3px; margin: 1px 0; }
 .actions { display: flex; gap: 8px; margin: 8px 0; }
+.hb-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 12px; }
+.hb-chart, .plot-card { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px; min-width: 0; overflow: hidden; }
+.hb-chart figcaption { font-size: 12px; margin-bottom: 4px; }
+.uplot { font-family: inherit; }
+.uplot .u-legend { font-size: 12px; }
 svg { background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 svg text { font-size: 11px; fill: var(--muted); }
 svg g.bus text { fill: var(--ink); font-weight: 600; }

@@ -4,10 +4,11 @@
  * literals (this file is one itself); every text put in the page goes through `esc`.
  */
 import { CHARTS_SCRIPT } from './page-charts.js';
+import { PLOTS_SCRIPT } from './page-plots.js';
 import { VIEWS_SCRIPT } from './page-views.js';
 
 const CORE_SCRIPT = String.raw`
-var S = { devices: new Map(), history: new Map(), parking: new Map(), commands: new Map(), alerts: null, loaded: false };
+var S = { devices: new Map(), parking: new Map(), commands: new Map(), alerts: null, loaded: false };
 var PRESENCES = ['online', 'stale', 'offline', 'unknown'];
 var es = null, pending = false, reloadTimer = null;
 
@@ -51,7 +52,7 @@ $('login-form').addEventListener('submit', function (e) {
   $('login-error').textContent = '';
   fetch('/dashboard/login', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: $('token').value }) })
     .then(function (r) {
-      if (r.ok) { $('token').value = ''; return start(); }
+      if (r.ok) { $('token').value = ''; return goNext() || start(); }
       return r.json().then(function (b) { $('login-error').textContent = (b && b.error) || 'refused (HTTP ' + r.status + ')'; });
     })
     .catch(function (err) { $('login-error').textContent = 'the fleet did not answer: ' + err.message; });
@@ -60,9 +61,19 @@ $('logout').addEventListener('click', function () {
   fetch('/dashboard/logout', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' }).finally(function () { showLogin(''); });
 });
 
+/* Sent here to log in by an admin application (/dashboard?next=/red/): back there once logged in. */
+function goNext() {
+  var next = new URLSearchParams(location.search).get('next');
+  if (!next || !/^\/[a-z0-9-]+\/[^\/\\]?/.test(next) || next.indexOf('//') >= 0) return false;
+  location.assign(next);
+  return true;
+}
 function start() {
   $('login').hidden = true;
   $('app').hidden = false;
+  fetch('/dashboard/session', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : {}; }).then(function (b) {
+    $('nav-red').hidden = !(b.apps || []).includes('/red');
+  }, function () {});
   return loadDevices().then(function () { openEvents(); route(); });
 }
 
@@ -78,12 +89,6 @@ function loadDevices() {
 function reloadSoon() {
   if (reloadTimer) return;
   reloadTimer = setTimeout(function () { reloadTimer = null; loadDevices().catch(function () {}); }, 300);
-}
-function pushHistory(id, point) {
-  var h = S.history.get(id) || [];
-  h.push(point);
-  if (h.length > 240) h.shift();
-  S.history.set(id, h);
 }
 
 /* ---- live events ---- */
@@ -128,7 +133,7 @@ function openEvents() {
     dev.outbox = d.outbox;
     dev.lastSeen = new Date().toISOString();
     dev.liveModules = d.modules;
-    pushHistory(d.deviceId, { ts: d.ts, depth: d.outbox ? d.outbox.depth : null, cpu: d.health ? d.health.cpuLoad1 : null, mem: d.health ? d.health.memUsedBytes / d.health.memTotalBytes : null });
+    if (d.heartbeat && current.view && current.view.heartbeat) current.view.heartbeat(d.deviceId, d.heartbeat);
     changed('state', d.deviceId);
   });
   on('frame', function (d) {
@@ -269,4 +274,4 @@ VIEWS.displays = {
 };
 `;
 
-export const PAGE_SCRIPT = `(function () {\n'use strict';\n${CORE_SCRIPT}\n${VIEWS_SCRIPT}\n${CHARTS_SCRIPT}\nfetch('/dashboard/session', { credentials: 'same-origin' }).then(function (r) { if (r.ok) start(); else showLogin(''); }, function () { showLogin('The fleet did not answer.'); });\n})();\n`;
+export const PAGE_SCRIPT = `(function () {\n'use strict';\n${CORE_SCRIPT}\n${PLOTS_SCRIPT}\n${VIEWS_SCRIPT}\n${CHARTS_SCRIPT}\nfetch('/dashboard/session', { credentials: 'same-origin' }).then(function (r) { if (r.ok) { if (!goNext()) start(); } else showLogin(''); }, function () { showLogin('The fleet did not answer.'); });\n})();\n`;

@@ -1,5 +1,5 @@
 /**
- * The dashboard's script, second part: the device page (heartbeat chart, outbox, config versions,
+ * The dashboard's script, second part: the device page (heartbeat charts, outbox, config versions,
  * command history with identify and restart, last log lines), parking (car parks and the panels'
  * rows), buses (an SVG map of their last fixes, delay and load) and ridership (boardings per stop
  * and hour). Shares the core's closure (page-script.ts): `S`, `VIEWS`, `esc`, `getJson`, ….
@@ -18,23 +18,6 @@ function askFrame(d) {
 var baseDisplaysRender = VIEWS.displays.render;
 VIEWS.displays.render = function (el) { devicesList().forEach(function (d) { if (d.role === 'stop-display') askFrame(d); }); baseDisplaysRender(el); };
 
-/* ---- charts ---- */
-function sparkline(points, key, label, fmt) {
-  var w = 480, h = 90, pad = 24;
-  var vals = points.map(function (p) { return p[key]; }).filter(function (v) { return v != null; });
-  if (vals.length < 1) return '<p class="muted">' + esc(label) + ': no heartbeat since this page opened.</p>';
-  var top = Math.max.apply(null, vals);
-  var max = Math.max(top, key === 'mem' ? 1 : key === 'depth' ? 10 : 1);
-  var step = (w - 2 * pad) / Math.max(1, points.length - 1);
-  var d = points.map(function (p, i) {
-    var v = p[key] == null ? 0 : p[key];
-    return (i ? 'L' : 'M') + (pad + i * step).toFixed(1) + ' ' + (h - pad - (v / max) * (h - 2 * pad)).toFixed(1);
-  }).join(' ');
-  return '<svg class="chart" data-chart="' + esc(key) + '" viewBox="0 0 ' + w + ' ' + h + '" width="' + w + '" height="' + h + '" role="img" aria-label="' + esc(label) + '">' +
-    '<text x="4" y="14">' + esc(label) + ' (max ' + esc(fmt(top)) + ', now ' + esc(fmt(vals[vals.length - 1])) + ')</text>' +
-    '<path d="' + d + '" fill="none" stroke="#0969da" stroke-width="2"/></svg>';
-}
-
 /* ---- the device page ---- */
 var detail = null;
 VIEWS.device = {
@@ -45,19 +28,24 @@ VIEWS.device = {
       .catch(function (err) { $('view').innerHTML = '<p class="error">' + esc(err.message) + '</p>'; });
     S.logs = [];
     getJson('/devices/' + encodeURIComponent(id) + '/logs?limit=50').then(function (b) { S.logs = b.lines || []; changed(); }, function () {});
+    hbStart(id);
   },
+  leave: hbStop,
+  heartbeat: hbLive,
   update: function (kind, id) { return id != null && current.arg !== id; },
   render: function (el, id) {
     if (!detail) { el.innerHTML = '<p class="muted">Loading ' + esc(id) + '…</p>'; return; }
+    if (!$('heartbeats')) { // the charts' box is made once and kept: the rest is written anew on each change
+      el.innerHTML = '<div id="device-head"></div><section id="heartbeats"><h2>Heartbeats</h2><p id="heartbeat-note" class="muted"></p><div id="heartbeat-charts" class="hb-charts"></div></section><div id="device-body"></div>';
+      hbDraw();
+    }
     var d = S.devices.get(id) || detail;
     var h = '<h2 id="device-title">' + esc(id) + ' ' + pill(d.presence) + '</h2>';
     h += '<p class="muted">' + esc(d.role) + (d.site ? ' at ' + esc(d.site) : '') + ' · last seen ' + esc(ago(d.lastSeen)) + ' · session ' + esc(detail.epoch) + '</p>';
     h += '<div class="actions"><button type="button" class="primary" data-verb="identify">Identify</button><button type="button" data-verb="restart">Restart</button><span id="command-result" class="muted"></span></div>';
-    h += '<h2>Heartbeats</h2><div class="cards"><div>' + sparkline(S.history.get(id) || [], 'depth', 'outbox depth', String) + '</div><div>' +
-      sparkline(S.history.get(id) || [], 'cpu', 'CPU load', function (v) { return v.toFixed(2); }) + '</div><div>' +
-      sparkline(S.history.get(id) || [], 'mem', 'memory used', function (v) { return Math.round(v * 100) + ' %'; }) + '</div></div>';
+    $('device-head').innerHTML = h;
     var ob = d.outbox;
-    h += '<p>Outbox: <b id="outbox-depth">' + (ob ? ob.depth : '?') + '</b> waiting' + (ob && ob.oldestAgeS != null ? ', oldest ' + Math.round(ob.oldestAgeS) + ' s' : '') + (ob ? ', ' + ob.dropped + ' dropped' : '') + '</p>';
+    h = '<p>Outbox: <b id="outbox-depth">' + (ob ? ob.depth : '?') + '</b> waiting' + (ob && ob.oldestAgeS != null ? ', oldest ' + Math.round(ob.oldestAgeS) + ' s' : '') + (ob ? ', ' + ob.dropped + ' dropped' : '') + '</p>';
     h += '<h2>Versions and config</h2><table><tbody>';
     Object.keys(d.versions || {}).forEach(function (k) { h += '<tr><th>' + esc(k) + '</th><td>' + esc(d.versions[k]) + '</td></tr>'; });
     h += '<tr><th>config</th><td>' + esc(configText(d.config)) + '</td></tr></tbody></table>';
@@ -80,7 +68,7 @@ VIEWS.device = {
       streams.map(function (t) { return '<tr><td>' + esc(t.stream) + '</td><td class="num">' + esc(t.hwm) + '</td><td class="num">' + esc(t.maxSeq) + '</td><td class="num">' + esc(t.gaps) + '</td></tr>'; }).join('') + '</tbody></table>' : '<p class="muted">No telemetry stored yet.</p>');
     h += '<h2>Last log lines</h2>' + ((S.logs || []).length ? '<pre id="logs">' + S.logs.map(function (l) { return esc(new Date(l.ts).toISOString() + ' ' + (l.level || '') + ' ' + (l.msg || l.message || JSON.stringify(l))); }).join('\n') + '</pre>' :
       '<p class="muted">None shipped in the last hour (tabla logs ' + esc(id) + ' asks for them).</p>');
-    el.innerHTML = h;
+    $('device-body').innerHTML = h;
   },
 };
 document.addEventListener('click', function (e) {

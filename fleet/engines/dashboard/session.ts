@@ -1,8 +1,9 @@
 /**
  * The dashboard's logins: a session per browser that gave the admin token on the login page, named
- * by a random id in an HttpOnly, SameSite=Strict cookie scoped to `/dashboard` (the token itself
- * never reaches the page again, nor any URL). Sessions live in memory: a restarted fleet asks for
- * the token again. A session ends after `maxAgeMs` or when the token it was opened with is refused.
+ * by a random id in an HttpOnly, SameSite=Strict cookie (the token itself never reaches the page
+ * again, nor any URL). The cookie's path is `/`: the same login opens Node-RED's editor at `/red`.
+ * Sessions live in memory: a restarted fleet asks for the token again. A session ends after
+ * `maxAgeMs` or when the token it was opened with is refused.
  */
 import crypto from 'node:crypto';
 
@@ -80,5 +81,5 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 /** The Set-Cookie value that opens (`maxAgeS` > 0) or ends (0) a session in the browser. */
 export function sessionCookie(id: string, maxAgeS: number): string {
-  return `${SESSION_COOKIE}=${id}; Path=${DASHBOARD_PATH}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict`;
+  return `${SESSION_COOKIE}=${id}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict`;
 }

@@ -11,6 +11,9 @@
  * - A node that fails (throws, or reports an error) is logged with its type and id and counted in
  *   `tabla_node_red_errors_total` by node type; the flows and the fleet go on.
  * - Routes (routes.ts): `GET`/`PUT /api/flows` for `tabla flows export|deploy`.
+ * - The flow editor at `/red` (unless `TABLA_NODE_RED_EDITOR=0`): Node-RED's own editor and admin
+ *   API, for the fleet's admins only — a browser logged in on the dashboard (the same cookie), or a
+ *   client with the admin token; a deploy from the editor lands in the same flows file.
  */
 import type { ModuleStatus } from '../../../protocols/index.js';
 import type { FleetEngine } from '../engine.js';
@@ -29,12 +32,24 @@ export interface NodeRedEngineOptions {
   boards?: BoardTap;
   /** how `tabla message` and `tabla command` act (default: the fleet's API on loopback) */
   actions?: FleetActions;
+  /** serve the flow editor at `/red` (default: yes, unless `TABLA_NODE_RED_EDITOR=0`) */
+  editor?: boolean;
+}
+
+/** The flow editor's path. */
+export const EDITOR_PATH = '/red';
+
+export function editorEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !/^(0|false|no|off)$/i.test(env.TABLA_NODE_RED_EDITOR?.trim() ?? '');
 }
 
 export function nodeRedEngine(options: NodeRedEngineOptions = {}): FleetEngine {
   let red: EmbeddedNodeRed | null = null;
   let unlisten: (() => void) | null = null;
+  let unmount: (() => void) | null = null;
   const stop = async () => {
+    unmount?.();
+    unmount = null;
     unlisten?.();
     unlisten = null;
     const r = red;
@@ -82,9 +97,26 @@ export function nodeRedEngine(options: NodeRedEngineOptions = {}): FleetEngine {
       unlisten = options.boards?.listen((e) => publish('board', e)) ?? null;
 
       try {
-        red = await EmbeddedNodeRed.start({ dataDir: ctx.dataDir, bridge, onLog });
+        const withEditor = options.editor ?? editorEnabled();
+        red = await EmbeddedNodeRed.start({ dataDir: ctx.dataDir, bridge, onLog, ...(withEditor ? { editor: { root: `${EDITOR_PATH}/` } } : {}) });
         addFlowRoutes(ctx, () => red, () => m.inc('tabla_node_red_deploys_total'));
-        log.info('Node-RED started', { nodes: (await red.getFlows())?.flows?.length ?? 0 });
+        const editor = red.editor;
+        if (editor) {
+          // Requests and upgrades after a stop find nothing rather than a stopped runtime.
+          ctx.routes.mount(EDITOR_PATH, {
+            request: (req, res) => {
+              try {
+                editor.request(req, res);
+              } catch (err) {
+                log.error('the flow editor failed on a request', { url: req.url, error: (err as Error).message });
+                if (!res.headersSent) res.writeHead(500).end();
+              }
+            },
+            upgrade: (req, socket, head) => editor.upgrade(req, socket, head),
+          });
+          unmount = () => ctx.routes.unmount(EDITOR_PATH);
+        }
+        log.info('Node-RED started', { nodes: (await red.getFlows())?.flows?.length ?? 0, editor: editor ? EDITOR_PATH : null });
       } catch (err) {
         await stop();
         throw err;

@@ -2,8 +2,15 @@
  * The embedded Node-RED runtime (`@node-red/runtime` 4.1, `@node-red/util`, the core nodes of
  * `@node-red/nodes`): init, start, flows in and out, stop. Node-RED keeps its runtime in module
  * state, so one process runs one of it: a second start while one runs is refused.
+ *
+ * With `editor`, `@node-red/editor-api` serves the flow editor and its admin API as one Express
+ * application (`editorApp`), which the fleet mounts at `/red` behind its own admin check; the
+ * editor's WebSocket (`/red/comms`) comes in as upgrades the fleet hands to `upgrades`.
  */
 import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,6 +30,29 @@ interface RedRuntime {
   };
   nodes: { getNodeList(opts: object): Promise<{ types: string[]; enabled: boolean; err?: unknown }[]> };
   events: NodeJS.EventEmitter;
+  storage: unknown;
+  /** the runtime's own admin Express app, where nodes add their admin routes (inject's button, …) */
+  httpAdmin: ExpressApp;
+}
+
+/** What we use of an Express application: it handles a request and takes sub-applications. */
+interface ExpressApp {
+  (req: http.IncomingMessage, res: http.ServerResponse): void;
+  use(app: ExpressApp): void;
+}
+
+/** What we use of `@node-red/editor-api`. */
+interface RedEditorApi {
+  init(settings: Record<string, unknown>, server: EventEmitter, storage: unknown, runtime: RedRuntime): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  httpAdmin: ExpressApp | null;
+}
+
+/** The editor as the fleet mounts it: its requests (prefix taken off) and its WebSocket upgrades. */
+export interface RedEditor {
+  request(req: http.IncomingMessage, res: http.ServerResponse): void;
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
 /** How long a start waits for the stored flows to run before it goes on without waiting. */
@@ -84,14 +114,30 @@ export function credentialSecret(userDir: string): string {
 
 export class EmbeddedNodeRed {
   readonly #red: RedRuntime;
+  readonly #api: RedEditorApi | null;
   #started = false;
+  /** The flow editor and its admin API, when started with `editor` (mounted by the fleet). */
+  readonly editor: RedEditor | null;
 
-  private constructor(red: RedRuntime) {
+  private constructor(red: RedRuntime, api: RedEditorApi | null, upgrades: EventEmitter) {
     this.#red = red;
+    this.#api = api;
+    const app = api ? red.httpAdmin : null;
+    this.editor = app
+      ? {
+          request: (req, res) => app(req, res),
+          upgrade: (req, socket, head) => {
+            upgrades.emit('upgrade', req, socket, head);
+          },
+        }
+      : null;
   }
 
-  /** Loads and starts Node-RED with its flows from `<dataDir>/node-red/flows.json`. */
-  static async start(o: { dataDir: string; bridge: unknown; onLog(m: RedLogMessage): void }): Promise<EmbeddedNodeRed> {
+  /**
+   * Loads and starts Node-RED with its flows from `<dataDir>/node-red/flows.json`; with `editor`,
+   * the editor too, for the path `editor.root` (`/red/`).
+   */
+  static async start(o: { dataDir: string; bridge: unknown; onLog(m: RedLogMessage): void; editor?: { root: string } }): Promise<EmbeddedNodeRed> {
     if (running) throw new Error('Node-RED runs already in this process (one fleet with Node-RED per process)');
     running = true;
     try {
@@ -104,9 +150,19 @@ export class EmbeddedNodeRed {
         credentialSecret: credentialSecret(nodeRedUserDir(o.dataDir)),
         bridge: o.bridge,
         onLog: o.onLog,
+        ...(o.editor ? { editorRoot: o.editor.root } : {}),
       });
       util.init(settings);
-      red.init(settings);
+      // The editor's "server": only the upgrades the fleet hands over (its path, an admin's) reach it.
+      const upgrades = new EventEmitter();
+      upgrades.on('error', () => {});
+      const api = o.editor ? (require('@node-red/editor-api') as RedEditorApi) : null;
+      if (api) {
+        red.init(settings, upgrades, api);
+        api.init(settings, upgrades, red.storage, red);
+      } else {
+        red.init(settings);
+      }
       const settled = flowsSettled(red.events, FLOWS_START_WAIT_MS);
       try {
         await red.start();
@@ -115,7 +171,12 @@ export class EmbeddedNodeRed {
         throw err;
       }
       await settled.done;
-      const self = new EmbeddedNodeRed(red);
+      if (api) {
+        await api.start();
+        // One application: the editor's admin API after the routes nodes added (inject's button, debug's switch).
+        if (api.httpAdmin) red.httpAdmin.use(api.httpAdmin);
+      }
+      const self = new EmbeddedNodeRed(red, api, upgrades);
       self.#started = true;
       return self;
     } catch (err) {
@@ -136,7 +197,26 @@ export class EmbeddedNodeRed {
 
   /** Replaces every flow (a full deploy); resolves once the new flows have started. */
   async setFlows(flows: unknown[]): Promise<{ rev: string }> {
-    return this.#red.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+    // setFlows resolves once the flows are saved, before their nodes run; Node-RED says
+    // "runtime-deploy" when they have started (or could not: missing types, stopped flows).
+    let off = () => {};
+    const deployed = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => off(), FLOWS_START_WAIT_MS);
+      const heard = (e: { id?: string }) => void (e?.id === 'runtime-deploy' && off());
+      off = () => {
+        clearTimeout(timer);
+        this.#red.events.off('runtime-event', heard);
+        resolve();
+      };
+      this.#red.events.on('runtime-event', heard);
+    });
+    try {
+      const answer = await this.#red.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+      await deployed;
+      return answer;
+    } finally {
+      off();
+    }
   }
 
   async stop(): Promise<void> {
@@ -144,6 +224,7 @@ export class EmbeddedNodeRed {
     this.#started = false;
     try {
       await this.#red.stop();
+      await this.#api?.stop();
     } finally {
       running = false;
     }

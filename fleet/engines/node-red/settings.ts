@@ -1,8 +1,9 @@
 /**
  * The Node-RED runtime's settings for a fleet, and how its log lines become ours: pure functions.
  *
- * Headless: no editor or admin HTTP (`httpAdminRoot: false`), no HTTP-in nodes (`httpNodeRoot:
- * false`), nothing installed from npm at run time; flows in `<dataDir>/node-red/flows.json`,
+ * Headless unless given the editor's path (then the editor and its admin API there, without
+ * Node-RED's own logins: the fleet lets only its admins in), no HTTP-in nodes (`httpNodeRoot:
+ * false`), nothing installed from npm at run time, no palette catalogue; flows in `<dataDir>/node-red/flows.json`,
  * their credentials encrypted with the fleet's own secret (no prompt).
  */
 import path from 'node:path';
@@ -29,6 +30,8 @@ export interface RedSettingsInput {
   credentialSecret: string;
   bridge: unknown;
   onLog(msg: RedLogMessage): void;
+  /** the editor's path (`/red/`), or none: headless */
+  editorRoot?: string;
 }
 
 export function nodeRedUserDir(dataDir: string): string {
@@ -43,9 +46,24 @@ export function nodeRedSettings(o: RedSettingsInput): Record<string, unknown> {
     credentialSecret: o.credentialSecret,
     coreNodesDir: o.coreNodesDir,
     nodesDir: [o.tablaNodesDir],
-    httpAdminRoot: false,
+    ...(o.editorRoot
+      ? {
+          httpAdminRoot: o.editorRoot,
+          disableEditor: false,
+          editorTheme: {
+            page: { title: 'Tabla · Node-RED' },
+            header: { title: 'Tabla · Node-RED' },
+            projects: { enabled: false },
+            tours: false,
+            palette: { catalogues: [] },
+            multiplayer: { enabled: false },
+          },
+          diagnostics: { enabled: false },
+        }
+      : { httpAdminRoot: false, disableEditor: true }),
     httpNodeRoot: false,
-    disableEditor: true,
+    // No update checks: the fleet may run on a closed network.
+    telemetry: { enabled: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false }, modules: { allowInstall: false } },
     functionExternalModules: false,
     logging: { tabla: { level: 'debug', metrics: false, audit: false, handler: () => o.onLog } },
