@@ -41,6 +41,7 @@ export function defaultEngines(timetables = new Timetables(), options: { nodeRed
   const boards = (options.nodeRed ?? nodeRedEnabled(env)) ? new BoardTap() : null;
   const eta = boards ? boards.wrap(etaEngine({ timetables })) : etaEngine({ timetables });
   const occupancy = occupancyEngine();
+  const bikes = bikesEngine({ timetables, ...(env.TABLA_GBFS ? { sources: env.TABLA_GBFS } : {}) });
   return [
     streamsEngine(),
     logsEngine(),
@@ -52,11 +53,11 @@ export function defaultEngines(timetables = new Timetables(), options: { nodeRed
     // Before kiosk: the car parks' statuses are there when it starts.
     occupancy,
     // After displays: its messages table is there for the panels' notices.
-    kioskEngine({ timetables, eta: eta.live, carParks: () => occupancy.statuses() }),
+    kioskEngine({ timetables, eta: eta.live, carParks: () => occupancy.statuses(), bikes: (id) => bikes.near(id) }),
     // It reads only what devices report (presence, heartbeats), never another engine.
     alertsEngine(),
     // Bike share (GBFS, TABLA_GBFS): nearby stations for stop displays, from the shared timetables' stops.
-    bikesEngine({ timetables, ...(env.TABLA_GBFS ? { sources: env.TABLA_GBFS } : {}) }),
+    bikes,
     lazy('dashboard', async () => {
       const { dashboardEngine } = await import('./dashboard/index.js');
       return { default: () => dashboardEngine({ timetables }) };

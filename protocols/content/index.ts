@@ -13,7 +13,7 @@ import { StopTimetable } from './stop-timetable.js';
 
 export { ArrivalBoard, Departure } from './arrival-board.js';
 export { BikeStation, BikeStations } from './bike-stations.js';
-export { KioskCarPark, KioskContent, KioskStop } from './kiosk.js';
+export { KioskBikeStation, KioskCarPark, KioskContent, KioskStop } from './kiosk.js';
 export { PARKING_STATES, ParkingCount, ParkingCounts } from './parking-counts.js';
 export { ServiceMessage, ServiceMessages } from './service-messages.js';
 export { StopTimetable, TimetableDay, TimetableLine } from './stop-timetable.js';

@@ -1,12 +1,14 @@
 /**
  * The information panel's view (device/modules/kiosk/view.ts): the words of each car park, the
- * minutes to each departure, the data's age and when the stale banner shows — in both languages.
+ * minutes to each departure, the bike stations near by (gone once their counts are stale), the
+ * data's age and when the stale banner shows — in both languages.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { carParkLook, kioskView, mapPoints, type StoredKiosk } from '../../device/modules/kiosk/view.js';
-import { ageText, minutesText } from '../../device/modules/kiosk/wording.js';
-import type { KioskContent } from '../../protocols/index.js';
+import { ageText, bikesUnit, distanceText, docksUnit, minutesText } from '../../device/modules/kiosk/wording.js';
+import { kioskSummary } from '../../device/modules/kiosk/index.js';
+import type { KioskBikeStation, KioskContent } from '../../protocols/index.js';
 import { KioskSettings, decodeContent } from '../../protocols/index.js';
 
 /** 14:00 local (CEST) on a Monday. */
@@ -113,6 +115,46 @@ test('age and stale: fresh with the fleet; the banner without it, or past staleA
   assert.equal([none.data.stale, none.data.at, none.data.banner?.en], [true, null, 'Data not available']);
   assert.equal([none.carParks, none.stops, none.notices, none.map], [[], [], [], null]);
   assert.equal(ageText(3 * 3600), { sl: 'Podatki: pred 3 h', en: 'Data: 3 h ago' });
+});
+
+test('bike stations: name, distance, free bikes and docks with their words; -- without a count; gone past validUntil; the footer line', () => {
+  const fresh = { updatedAt: at(-0.5), validUntil: at(1.5) };
+  const bikes: KioskBikeStation[] = [
+    { id: 'bicy-01', name: 'Titov trg', bikes: 4, docks: 6, distanceM: 92, ...fresh },
+    { id: 'bicy-02', name: 'Avtobusna postaja', bikes: 0, docks: 1, distanceM: 338, ...fresh },
+    { id: 'bicy-03', name: 'Šalek – Šaleška cesta', bikes: null, docks: 2, distanceM: 1260, ...fresh },
+  ];
+  const body = { ...BODY, bikes };
+  assert.ok(decodeContent('kiosk', body).ok);
+  const v = kioskView({ stored: stored(body), now: NOW, fleetOnline: true, settings: SETTINGS });
+  assert.equal(
+    v.bikes.map((b) => [b.name, b.distance.sl, b.distance.en, b.bikes.value, b.bikes.unit.sl, b.bikes.unit.en, b.bikes.look, b.docks.value, b.docks.unit.sl, b.docks.unit.en, b.docks.look]),
+    [
+      ['Titov trg', '90 m', '90 m', '4', 'kolesa', 'bikes', 'some', '6', 'prostih mest', 'free docks', 'some'],
+      ['Avtobusna postaja', '340 m', '340 m', '0', 'koles', 'bikes', 'none', '1', 'prosto mesto', 'free dock', 'some'],
+      ['Šalek – Šaleška cesta', '1,3 km', '1.3 km', '--', 'kolesa', 'bikes', 'unknown', '2', 'prosti mesti', 'free docks', 'some'],
+    ],
+  );
+  assert.equal(v.bikesLine, { sl: 'Kolesa: Titov trg 4 kolesa · 6 mest', en: 'Bikes: Titov trg 4 bikes · 6 docks' });
+  assert.match(kioskSummary(body), / \| Kolesa: Titov trg 4\/6, Avtobusna postaja 0\/1, Šalek – Šaleška cesta --\/2$/);
+
+  // Past validUntil the counts are not live: no station, no line — with the fleet or without; the rest stays.
+  for (const fleetOnline of [true, false]) {
+    const later = kioskView({ stored: stored(body), now: NOW + 90_000, fleetOnline, settings: SETTINGS });
+    assert.equal([later.bikes, later.bikesLine, later.carParks.length], [[], null, 5]);
+  }
+  // Only the stale one goes; a station without counts gives no line.
+  const mixed = kioskView({ stored: stored({ ...BODY, bikes: [{ ...bikes[0]!, validUntil: at(-0.1) }, { ...bikes[2]!, docks: null }] }), now: NOW, fleetOnline: true, settings: SETTINGS });
+  assert.equal([mixed.bikes.map((b) => b.id), mixed.bikesLine], [['bicy-03'], null]);
+  // Content from a fleet before bike share: no section.
+  assert.equal(kioskView({ stored: stored(), now: NOW, fleetOnline: true, settings: SETTINGS }).bikes, []);
+  // The body is strict: a field an agent does not know refuses the set — why the fleet leaves `bikes` out when it has none.
+  assert.not.ok(decodeContent('kiosk', { ...BODY, scooters: [] }).ok);
+  assert.not.ok(decodeContent('kiosk', { ...body, bikes: [{ ...bikes[0]!, bikes: -1 }] }).ok);
+
+  assert.equal([bikesUnit(1).sl, bikesUnit(2).sl, bikesUnit(103).sl, bikesUnit(1).en], ['kolo', 'kolesi', 'kolesa', 'bike']);
+  assert.equal([docksUnit(0).sl, docksUnit(2).en, docksUnit(null).sl], ['prostih mest', 'free docks', 'prosta mesta']);
+  assert.equal([distanceText(3).sl, distanceText(994).sl, distanceText(995).sl], ['10 m', '990 m', '1,0 km']);
 });
 
 test('settings: defaults, and a bad section named', () => {

@@ -5,46 +5,26 @@
  * nearest station's bikes and docks; a failed read keeps the last good data until it goes stale;
  * stale data is shown nowhere as live, even when read again without fault.
  */
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../device/agent.js';
 import { departures } from '../../device/modules/departures/index.js';
 import { agentConfigFor } from '../../fleet/provision.js';
-import { bikeStationsBody, bikesEngine, deviceStops, nearestStations, parseSourcesEnv, readBikeFeed } from '../../fleet/engines/bikes/index.js';
+import { bikeStationsBody, bikesEngine, deviceStops, nearBikes, nearestStations, parseSourcesEnv, readBikeFeed } from '../../fleet/engines/bikes/index.js';
 import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import type { BikeStations } from '../../protocols/index.js';
 import { AgentConfig as AgentConfigSchema, Content, decode, topic } from '../../protocols/index.js';
 import { LAT, lineFeed, lonOf } from '../fixtures/eta-line.js';
+import { GBFS_DIR, gbfsServer } from '../fixtures/gbfs-server.js';
 import { SteppableClock, api, fleetClient, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
 
-const DIR = path.join(import.meta.dirname, '..', 'data', 'gbfs', 'v2.3');
+const DIR = path.join(GBFS_DIR, 'v2.3');
 const T0 = Date.parse('2026-11-30T08:00:00+01:00');
 const NEAR = { radiusM: 300, max: 3, marginS: 60 };
 /** S1 "Titov trg", some 25 m from BICY's Titov trg and 225 m from its bus station; S2–S5 far off. */
 const STOPS = 'stop_id,stop_name,stop_lat,stop_lon\nS1,Titov trg,46.3595,15.1117\n' + [2, 3, 4, 5].map((i) => `S${i},Stop ${i},${LAT},${lonOf((i - 1) * 500).toFixed(7)}`).join('\n') + '\n';
 const S1 = { lat: 46.3595, lon: 15.1117 };
-
-/** The fixture over HTTP on loopback; `fail` answers 503; `requests` counts the status reads. */
-async function gbfsServer() {
-  const state = { fail: false, requests: 0 };
-  const server = http.createServer((req, res) => {
-    const name = path.basename(new URL(req.url ?? '/', 'http://x').pathname);
-    if (name === 'station_status.json') state.requests++;
-    const file = path.join(DIR, name);
-    if (state.fail || !name.endsWith('.json') || !fs.existsSync(file)) {
-      res.writeHead(state.fail ? 503 : 404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/gbfs/gbfs.json`;
-  return { state, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 test('TABLA_GBFS: site=url-or-file pairs; a bad entry is named and left out', () => {
   const r = parseSourcesEnv(' velenje=https://bicy.example/gbfs.json , celje=/srv/gbfs/gbfs.json,bad,Up=x,x=relative/gbfs.json');
@@ -79,6 +59,9 @@ test('nearest stations within the radius, nearest first; the body only while fre
   assert.is(bikeStationsBody(feed, [S1], T0 + 120_001, NEAR), null, 'stale: nothing');
   assert.is(bikeStationsBody(null, [S1], T0, NEAR), null);
   assert.is(bikeStationsBody(feed, [], T0, NEAR), null, 'no place: nothing');
+  // The same stations with the times of their counts (what an info panel's kiosk content carries).
+  assert.equal(nearBikes(feed, [S1], T0 + 5_000, NEAR), { stations: body!.stations, lastUpdated: T0, validUntil: T0 + 120_000 });
+  assert.is(nearBikes(feed, [S1], T0 + 120_001, NEAR), null, 'stale: nothing');
 });
 
 test('the engine: read on loopback, nearest stations to a display’s footer and a panel; a failed read keeps the data until stale; stale is never shown', async () => {
@@ -119,6 +102,8 @@ test('the engine: read on loopback, nearest stations to a display’s footer and
     assert.equal(got.at(-1)!.stations.map((s) => s.id), ['bicy-01', 'bicy-02']);
     const panel = (await api(fleet, 'GET', '/api/bikes/devices/info-1')).body.body as BikeStations;
     assert.equal(panel.stations.map((s) => s.id), ['bicy-01', 'bicy-02'], 'an info panel: near any of its stops');
+    assert.equal(engine.near('info-1'), { stations: panel.stations, lastUpdated: T0, validUntil: T0 + 120_000 }, 'the read side the kiosk engine takes');
+    assert.is(engine.near('nope'), null);
     assert.equal((await api(fleet, 'GET', '/api/bikes/devices/far-1')).body.body.stations, [], 'nothing within 300 m of S5');
     assert.is((await api(fleet, 'GET', '/api/bikes/devices/nope')).status, 404);
 
@@ -147,6 +132,7 @@ test('the engine: read on loopback, nearest stations to a display’s footer and
     await waitFor('a good read again', async () => gbfs.state.requests > n && (await site()).error === null);
     assert.is((await site()).stale, true);
     assert.equal((await api(fleet, 'GET', '/api/bikes/devices/disp-1')).body.body, null);
+    assert.is(engine.near('info-1'), null, 'stale: nothing for a panel either');
     await module.update();
     assert.is(line(), undefined);
 

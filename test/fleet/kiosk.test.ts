@@ -1,12 +1,15 @@
 /**
- * The kiosk engine: what each info panel is sent. Pure parts (labels, car parks, notices, what
- * counts as a change) and the engine on a real fleet (embedded broker, the ETA and displays
- * engines on the eta-line feed as site `celje`): car parks from `occupancy-changed` on the bus,
- * departures from the timetable, the site's notices; sent retained, again only on a change.
+ * The kiosk engine: what each info panel is sent. Pure parts (labels, car parks, notices, bike
+ * stations, what counts as a change) and the engine on a real fleet (embedded broker, the ETA and
+ * displays engines on the eta-line feed as site `celje`): car parks from `occupancy-changed` on the
+ * bus, departures from the timetable, the site's notices; sent retained, again only on a change.
+ * With the bikes engine reading the BICY fixture from HTTP on loopback: the stations near the
+ * panel's stops, sent again when their numbers change, dropped once their data is stale.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { composeKiosk, kioskKey, panelOf, stopsLabel } from '../../fleet/engines/kiosk/index.js';
+import { composeKiosk, kioskBikes, kioskKey, panelOf, stopsLabel } from '../../fleet/engines/kiosk/index.js';
+import { bikesEngine, type NearBikes } from '../../fleet/engines/bikes/index.js';
 import { kioskCarPark } from '../../fleet/engines/kiosk/compose.js';
 import { displaysEngine } from '../../fleet/engines/displays/index.js';
 import { etaEngine } from '../../fleet/engines/eta/index.js';
@@ -14,8 +17,9 @@ import { kioskEngine } from '../../fleet/engines/kiosk/index.js';
 import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import type { ServiceNotice } from '../../fleet/engines/displays/messages.js';
 import type { CarParkStatus, KioskContent } from '../../protocols/index.js';
-import { Content, decode, topic } from '../../protocols/index.js';
+import { Content, decode, decodeContent, topic } from '../../protocols/index.js';
 import { T0, lineFeed } from '../fixtures/eta-line.js';
+import { gbfsServer } from '../fixtures/gbfs-server.js';
 import { SteppableClock, api, fleetClient, startFleet, waitFor } from '../helpers.js';
 
 function carPark(id: string, over: Partial<CarParkStatus> = {}): CarParkStatus {
@@ -101,6 +105,37 @@ test('what counts as a change: not the time it was composed, nor a departure mov
   assert.is(kioskKey(jitter), kioskKey(base));
   assert.is.not(kioskKey(moved), kioskKey(base));
   assert.is.not(kioskKey({ ...base, notices: [{ id: 'm', text: 'x' }] }), kioskKey(base));
+});
+
+/** BICY's Titov trg and bus station as the bikes engine finds them near stops S1,S3 (last_updated 08:00, ttl 60 s, margin 60 s). */
+const NEAR_BIKES: NearBikes = {
+  stations: [
+    { id: 'bicy-01', name: 'Titov trg', bikes: 4, docks: 6, distanceM: 92 },
+    { id: 'bicy-02', name: 'Avtobusna postaja', bikes: 0, docks: 11, distanceM: 338 },
+  ],
+  lastUpdated: T0,
+  validUntil: T0 + 120_000,
+};
+
+test('compose: the bike stations near the panel with the times of their counts; none once stale, the field left out', () => {
+  const input = { panel: { id: 'info-1', site: 'celje', stopIds: ['S1', 'S3'] }, timeZone: 'Europe/Ljubljana', carParks: [], stops: [], notices: [] };
+  const body = composeKiosk({ ...input, now: T0 + 60_000, bikes: NEAR_BIKES });
+  assert.equal(body.bikes, [
+    { id: 'bicy-01', name: 'Titov trg', bikes: 4, docks: 6, distanceM: 92, updatedAt: '2026-11-30T08:00:00+01:00', validUntil: '2026-11-30T08:02:00+01:00' },
+    { id: 'bicy-02', name: 'Avtobusna postaja', bikes: 0, docks: 11, distanceM: 338, updatedAt: '2026-11-30T08:00:00+01:00', validUntil: '2026-11-30T08:02:00+01:00' },
+  ]);
+  assert.ok(decodeContent('kiosk', body).ok);
+  assert.is(kioskBikes(NEAR_BIKES, T0 + 120_000, 'UTC').length, 2, 'still fresh at the bound');
+  // Stale (whatever the source says) or none: the field is absent, so an agent from before it takes the set.
+  const stale = composeKiosk({ ...input, now: T0 + 120_001, bikes: NEAR_BIKES });
+  assert.not.ok('bikes' in stale);
+  assert.not.ok('bikes' in composeKiosk({ ...input, now: T0, bikes: null }));
+  assert.not.ok('bikes' in composeKiosk({ ...input, now: T0, bikes: { ...NEAR_BIKES, stations: [] } }));
+  // A change: a number, or the data going stale; the time it was composed is none.
+  const lent = composeKiosk({ ...input, now: T0 + 60_000, bikes: { ...NEAR_BIKES, stations: [{ ...NEAR_BIKES.stations[0]!, bikes: 3 }, NEAR_BIKES.stations[1]!] } });
+  assert.is(kioskKey(composeKiosk({ ...input, now: T0 + 65_000, bikes: NEAR_BIKES })), kioskKey(body));
+  assert.is.not(kioskKey(lent), kioskKey(body));
+  assert.is.not(kioskKey(stale), kioskKey(body));
 });
 
 test('the engine: each info panel gets its site’s car parks, its stops’ departures and notices, retained; resent on a change only', async () => {
@@ -192,6 +227,83 @@ test('the engine: the car parks it heard of are kept across a fleet restart', as
     assert.equal([body.stops, body.notices], [[], []], 'no timetable, no displays engine: no stops, no notices');
   } finally {
     await again.stop();
+  }
+});
+
+test('the engine with bike share: stations near the panel’s stops from a GBFS feed on loopback; resent when their numbers change; dropped once stale', async () => {
+  const gbfs = await gbfsServer('v2.3');
+  const clock = new SteppableClock();
+  clock.offsetMs = T0 - 60_000 - Date.now(); // 07:59
+  const timetables = new Timetables();
+  const load = lineFeed();
+  timetables.set({ site: 'celje', feed: load.feed, load, source: 'test', loadedAt: clock.now() });
+  // 400 m: BICY's Titov trg is some 90 m from S3, its bus station some 340 m; the others are far.
+  const bikes = bikesEngine({ timetables, sources: `celje=${gbfs.url}`, minIntervalS: 1, maxIntervalS: 1, tickMs: 50, near: { radiusM: 400 } });
+  const fleet = await startFleet({ clock, engines: [bikes, kioskEngine({ timetables, tickMs: 50, bikes: (id) => bikes.near(id) })] });
+  fleet.registry.provision({ id: 'info-1', role: 'info-panel', site: 'celje', labels: { stops: 'S1,S3' } });
+  const fc = await fleetClient(fleet);
+  const got: KioskContent[] = [];
+  fc.on('message', (t, payload) => {
+    const c = decode(Content, payload);
+    if (!c.ok) throw new Error(c.reason);
+    if (t === topic.content('info-1')) got.push(c.value.body as KioskContent);
+  });
+  try {
+    await fc.subscribeAsync(topic.content('info-1'), { qos: 1 });
+    const first = await waitFor('the stations in the panel’s content', () => got.find((b) => b.bikes?.length));
+    assert.equal(first.bikes!.map((b) => [b.id, b.name, b.bikes, b.docks, b.updatedAt, b.validUntil]), [
+      ['bicy-01', 'Titov trg', 4, 6, '2026-11-30T08:00:00+01:00', '2026-11-30T08:02:00+01:00'],
+      ['bicy-02', 'Avtobusna postaja', 0, 11, '2026-11-30T08:00:00+01:00', '2026-11-30T08:02:00+01:00'],
+    ]);
+    const [titov, postaja] = first.bikes!;
+    assert.ok(titov!.distanceM > 70 && titov!.distanceM < 110, `${titov!.distanceM} m`);
+    assert.ok(postaja!.distanceM > 300 && postaja!.distanceM < 400, `${postaja!.distanceM} m`);
+
+    // Read again every second, the same data: nothing more is sent.
+    const n = got.length;
+    const reads = gbfs.state.requests;
+    await waitFor('two more reads', () => gbfs.state.requests >= reads + 2);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.is(got.length, n, 'the same numbers are not sent again');
+
+    // Titov trg lends a bike (status at 08:00:30): the panel gets the new numbers.
+    gbfs.state.edit = (name, json) =>
+      name !== 'station_status.json'
+        ? json
+        : { ...json, last_updated: json.last_updated + 30, data: { stations: json.data.stations.map((s: { station_id: string }) => (s.station_id === 'bicy-01' ? { ...s, num_bikes_available: 3, num_docks_available: 7 } : s)) } };
+    const lent = await waitFor('the new numbers at the panel', () => (got.at(-1)!.bikes?.[0]?.bikes === 3 ? got.at(-1) : null));
+    assert.equal([lent.bikes![0]!.docks, lent.bikes![0]!.validUntil, lent.bikes![1]!.bikes], [7, '2026-11-30T08:02:30+01:00', 0]);
+    assert.equal((await api(fleet, 'GET', '/api/kiosk/info-1')).body.content.bikes.map((b: { bikes: number }) => b.bikes), [3, 0]);
+
+    // Past 08:02:30 the data is stale (the source still answers with it): the panel's content drops the stations.
+    const m = got.length;
+    clock.offsetMs = T0 + 151_000 - Date.now();
+    const dropped = await waitFor('the stations dropped', () => (got.length > m && !('bikes' in got.at(-1)!) ? got.at(-1) : null));
+    assert.equal(dropped.stops.map((s) => s.stopId), ['S1', 'S3'], 'the rest of the content stays');
+    assert.not.ok('bikes' in (await api(fleet, 'GET', '/api/kiosk/info-1')).body.content);
+    assert.ok(decodeContent('kiosk', dropped).ok);
+  } finally {
+    await fc.endAsync(true);
+    await fleet.stop();
+    await gbfs.close();
+  }
+});
+
+test('the engine: a fault reading the bike stations costs the panel its bikes, not its content', async () => {
+  const fleet = await startFleet({
+    engines: [kioskEngine({ timetables: new Timetables(), tickMs: 50, bikes: () => { throw new Error('no feed'); } })],
+  });
+  fleet.registry.provision({ id: 'info-3', role: 'info-panel', site: 'celje' });
+  try {
+    fleet.bus.emit('occupancy-changed', { status: carPark('glazija'), previous: null });
+    const body = await waitFor('composed', async () => {
+      const c = (await api(fleet, 'GET', '/api/kiosk/info-3')).body.content as KioskContent;
+      return c.carParks.length ? c : null;
+    });
+    assert.not.ok('bikes' in body);
+    assert.ok(fleet.metrics.get('tabla_kiosk_errors_total')! >= 1);
+  } finally {
+    await fleet.stop();
   }
 });
 

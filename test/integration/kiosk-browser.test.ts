@@ -6,9 +6,12 @@
  *
  * Car parks change on the fleet bus (as the occupancy engine announces them) and a notice is
  * posted → the engine composes and sends the panel's `kiosk` content → the page lists the car
- * parks with their numbers and ZASEDENO. Tabs cycle on their own; a tap on the language toggle and
- * on the Buses tab (touch targets of 48 px and more) switches to English departures and holds the
- * cycling. Then the fleet goes away: the stale banner appears, with the time of the last data.
+ * parks with their numbers and ZASEDENO. The bikes engine reads BICY's GBFS fixture from HTTP on
+ * loopback: the stations near the panel's stops are in the content, the footer names the nearest
+ * and the Buses tab lists them with their free bikes, docks and distance. Tabs cycle on their
+ * own; a tap on the language toggle and on the Buses tab (touch targets of 48 px and more) switches
+ * to English departures and holds the cycling. Then the fleet goes away: the stale banner appears,
+ * with the time of the last data; once the bikes' data is past its life the stations go too.
  *
  * One wall clock for fleet and agent (07:54:30 on the feed's Monday); the browser only shows what the
  * agent's view says.
@@ -23,10 +26,12 @@ import { displaysEngine } from '../../fleet/engines/displays/index.js';
 import { etaEngine } from '../../fleet/engines/eta/index.js';
 import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import { kioskEngine } from '../../fleet/engines/kiosk/index.js';
+import { bikesEngine } from '../../fleet/engines/bikes/index.js';
 import { agentConfigFor } from '../../fleet/provision.js';
 import type { FleetService } from '../../fleet/service.js';
 import { AgentConfig, type CarParkStatus } from '../../protocols/index.js';
 import { T0, lineFeed } from '../fixtures/eta-line.js';
+import { gbfsServer } from '../fixtures/gbfs-server.js';
 import { SteppableClock, api, freePort, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
 
 const CHROMIUM = process.env.TABLA_CHROMIUM ?? '/usr/bin/chromium';
@@ -75,9 +80,12 @@ if (!fs.existsSync(CHROMIUM)) {
     const load = lineFeed();
     timetables.set({ site: 'celje', feed: load.feed, load, source: 'test', loadedAt: clock.now() });
     const eta = etaEngine({ timetables, boardIntervalMs: 200 });
+    // BICY's feed as site celje (last_updated 08:00, ttl 60 s): within 400 m of S3 lie Titov trg and the bus station.
+    const gbfs = await gbfsServer('v2.3');
+    const bikes = bikesEngine({ timetables, sources: `celje=${gbfs.url}`, tickMs: 100, near: { radiusM: 400 } });
     const fleet = await startFleet({
       clock,
-      engines: [eta, displaysEngine({ timetables, tickMs: 100 }), kioskEngine({ timetables, eta: eta.live, tickMs: 100 })],
+      engines: [eta, displaysEngine({ timetables, tickMs: 100 }), bikes, kioskEngine({ timetables, eta: eta.live, tickMs: 100, bikes: (id) => bikes.near(id) })],
     });
     const port = await freePort();
     const module = kiosk({ now: () => clock.now() });
@@ -92,7 +100,10 @@ if (!fs.existsSync(CHROMIUM)) {
       fleet.bus.emit('occupancy-changed', { status: carPark('mestni-park', 'Mestni park', { kind: 'open', capacity: 77, free: 23, lat: 46.2288, lon: 15.2689 }), previous: null });
       const posted = await api(fleet, 'POST', '/api/messages', { target: { site: 'celje' }, text: 'Zapora Stanetove ulice do 18. ure' });
       assert.is(posted.status, 201);
-      await waitFor('the content at the panel', () => module.latest()?.body.carParks.length === 3 && module.latest()!.body.notices.length === 1);
+      await waitFor('the content at the panel', () => {
+        const body = module.latest()?.body;
+        return body?.carParks.length === 3 && body.notices.length === 1 && body.bikes?.length === 2;
+      });
 
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
       const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, hasTouch: true, locale: 'sl-SI' });
@@ -116,6 +127,9 @@ if (!fs.existsSync(CHROMIUM)) {
       assert.is(await page.locator('#map circle').count(), 3, 'the map shows the three car parks');
       assert.match(await text(page, '#age'), /^Podatki: pred \d+ s$/);
       assert.ok(await page.locator('#banner').isHidden(), 'fresh data: no banner');
+      // The footer names the nearest bike station on every tab; its list waits on the Buses tab.
+      assert.is(await text(page, '#bikes-line'), 'Kolesa: Titov trg 4 kolesa · 6 mest');
+      assert.ok(await page.locator('#bikes').isHidden());
       if (process.env.TABLA_KIOSK_SHOTS) await page.screenshot({ path: `${process.env.TABLA_KIOSK_SHOTS}/kiosk-parking.png` });
 
       // Untouched, the tabs cycle (every 5 s here).
@@ -149,6 +163,24 @@ if (!fs.existsSync(CHROMIUM)) {
         ['rumena', 'Stop 5', '5 min', 'scheduled'],
         ['rumena', 'Stop 5', '35 min', 'scheduled'],
       ]);
+      // Beside the departures, the bike stations: name, distance, free bikes and free docks, all on the screen.
+      assert.ok(await page.locator('#bikes').isVisible());
+      assert.is(await text(page, '#bikes-title'), 'Bikes nearby');
+      const stations = await page.locator('#bike-stations li.bike').evaluateAll((els) =>
+        els.map((e) => [
+          e.querySelector('.title')!.textContent,
+          e.querySelector('.sub')!.textContent,
+          ...[...e.querySelectorAll('.value')].flatMap((v) => [v.firstChild!.textContent, v.querySelector('small')!.textContent, v.className]),
+        ]),
+      );
+      assert.equal(stations, [
+        ['Titov trg', '90 m', '4', 'bikes', 'value bikes look-some', '6', 'free docks', 'value docks look-some'],
+        ['Avtobusna postaja', '340 m', '0', 'bikes', 'value bikes look-none', '11', 'free docks', 'value docks look-some'],
+      ]);
+      const list = (await page.locator('#bike-stations').boundingBox())!;
+      const footer = (await page.locator('footer').boundingBox())!;
+      assert.ok(list.y + list.height <= footer.y, `the list ends at ${list.y + list.height}, the footer starts at ${footer.y}`);
+      assert.is(await text(page, '#bikes-line'), 'Bikes: Titov trg 4 bikes · 6 docks');
       if (process.env.TABLA_KIOSK_SHOTS) await page.screenshot({ path: `${process.env.TABLA_KIOSK_SHOTS}/kiosk-buses.png` });
 
       // Touched: the cycling waits (past two cycle periods, still on Buses, still English).
@@ -164,7 +196,15 @@ if (!fs.existsSync(CHROMIUM)) {
       assert.is(await page.getAttribute('body', 'data-stale'), 'true');
       // The last data stays on the screen.
       assert.equal(await page.locator('#stops .stop h2').allInnerTexts(), ['Stop 1', 'Stop 3']);
+      assert.is(await page.locator('#bike-stations li.bike').count(), 2, 'the bikes’ data is still within its life (08:02:00)');
       if (process.env.TABLA_KIOSK_SHOTS) await page.screenshot({ path: `${process.env.TABLA_KIOSK_SHOTS}/kiosk-stale.png` });
+
+      // Past it (08:02:05), the agent's view drops the stations, fleet or no fleet; the rest stays under its banner.
+      clock.offsetMs = T0 + 125_000 - Date.now();
+      await page.waitForSelector('#bikes', { state: 'hidden', timeout: 5_000 });
+      assert.ok(await page.locator('#bikes-line').isHidden());
+      assert.is(await page.locator('#bike-stations li.bike').count(), 0);
+      assert.equal(await page.locator('#stops .stop h2').allInnerTexts(), ['Stop 1', 'Stop 3']);
 
       // The agent goes too: the page keeps its last view and its banner.
       await agent.stop();
@@ -175,6 +215,7 @@ if (!fs.existsSync(CHROMIUM)) {
       await browser?.close();
       await agent.stop();
       if (fleetUp) await fleet.stop();
+      await gbfs.close();
     }
   });
 }

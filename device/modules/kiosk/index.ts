@@ -1,6 +1,6 @@
 /**
  * kiosk (info-panel): the interactive information panel. Takes `kiosk` content (car parks, next
- * buses at the nearest stops, notices), keeps the latest in its own table (store.ts: a restarted
+ * buses at the nearest stops, notices, bike stations near by), keeps the latest in its own table (store.ts: a restarted
  * panel shows it at once, link or no link, marked with its age) and serves the touch page for the
  * kiosk browser on http://127.0.0.1:<port>/ with node:http (server.ts): the page, and its view as
  * JSON on `/api/kiosk` (view.ts decides every word, page-script.ts lays it out).
@@ -36,11 +36,14 @@ export interface KioskModule extends AgentModule<KioskSettings, 'kiosk'> {
 /** How often the module looks at its own state (status in the heartbeat). */
 const WATCH_MS = 10_000;
 
-/** One line of what the panel shows, for the frame (`tabla preview`, the dashboard). */
+/** One line of what the panel shows, for the frame (`tabla preview`, the dashboard); a bike station as `name bikes/docks`. */
 export function kioskSummary(body: KioskContent): string {
   const parks = body.carParks.map((c) => `${c.name} ${c.state === 'closed' ? 'ZAPRTO' : c.state === 'full' || c.free === 0 ? 'ZASEDENO' : (c.free ?? '--')}`);
   const deps = body.stops.reduce((n, s) => n + s.departures.length, 0);
-  return [`Parkirišča: ${parks.join(', ') || '—'}`, `Postaje: ${body.stops.length}, odhodi: ${deps}`, `Obvestila: ${body.notices.length}`].join(' | ').slice(0, 2000);
+  const bikes = (body.bikes ?? []).map((b) => `${b.name} ${b.bikes ?? '--'}/${b.docks ?? '--'}`);
+  return [`Parkirišča: ${parks.join(', ') || '—'}`, `Postaje: ${body.stops.length}, odhodi: ${deps}`, `Obvestila: ${body.notices.length}`, ...(bikes.length ? [`Kolesa: ${bikes.join(', ')}`] : [])]
+    .join(' | ')
+    .slice(0, 2000);
 }
 
 export function kiosk(options: KioskOptions = {}): KioskModule {

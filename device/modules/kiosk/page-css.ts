@@ -35,14 +35,25 @@ main { flex: 1; overflow: hidden; padding: 16px 24px; }
 #map circle.look-closed, #map circle.look-unknown { fill: #9aa6b8; }
 #map text { fill: #f4f6fa; font-size: 30px; font-weight: bold; text-anchor: middle; }
 #map text.name { font-size: 24px; font-weight: normal; fill: #b8c4d8; }
+#panel-buses.with-bikes:not([hidden]) { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 24px; align-content: start; }
+@media (orientation: portrait) { #panel-buses.with-bikes:not([hidden]) { grid-template-columns: minmax(0, 1fr); } }
 #stops { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 24px; }
-.stop h2 { font-size: 32px; margin: 0 0 12px; }
+.stop h2, #bikes h2 { font-size: 32px; margin: 0 0 12px; }
+#panel-buses > .empty { grid-column: 1; }
+#bikes { grid-column: 2; grid-row: 1 / span 2; }
+@media (orientation: portrait) { #bikes { grid-column: 1; grid-row: auto; } }
+.bike .title { white-space: normal; line-height: 1.15; }
+.bike .value { min-width: 110px; font-size: 44px; }
+.bike .value.look-some { color: #4ade80; }
+.bike .value.look-none { color: #f87171; }
+.bike .value.look-unknown { color: #9aa6b8; }
 .line { min-width: 150px; padding: 8px 14px; border-radius: 10px; font-size: 28px; font-weight: bold; text-align: center; background: #3d5a8a; color: #000; }
 .when { font-size: 44px; font-weight: bold; min-width: 180px; text-align: right; font-variant-numeric: tabular-nums; }
 .when small { display: block; font-size: 18px; font-weight: normal; color: #b8c4d8; }
 .departure.scheduled .when { color: #cbd5e1; font-style: italic; }
 .notice { font-size: 32px; line-height: 1.35; }
 .empty { font-size: 32px; color: #b8c4d8; }
-footer { padding: 10px 24px; font-size: 24px; color: #b8c4d8; background: #13203a; }
+footer { display: flex; justify-content: space-between; gap: 24px; padding: 10px 24px; font-size: 24px; color: #b8c4d8; background: #13203a; }
+#bikes-line { color: #f4f6fa; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 body[data-stale="true"] footer { color: #ffcc00; }
 `;

@@ -27,13 +27,17 @@ export const PAGE_HTML = `<!doctype html>
   <section id="panel-buses" class="panel" role="tabpanel" hidden>
     <div id="stops"></div>
     <p class="empty" id="stops-empty" hidden></p>
+    <section id="bikes" hidden>
+      <h2 id="bikes-title"></h2>
+      <ul id="bike-stations" class="rows"></ul>
+    </section>
   </section>
   <section id="panel-notices" class="panel" role="tabpanel" hidden>
     <ul id="notices" class="rows"></ul>
     <p class="empty" id="notices-empty" hidden></p>
   </section>
 </main>
-<footer><span id="age"></span></footer>
+<footer><span id="age"></span><span id="bikes-line" hidden></span></footer>
 <script src="/kiosk.js"></script>
 </body>
 </html>

@@ -132,6 +132,31 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     $('stops-empty').textContent = say(view.data.at === null ? view.text.noData : view.text.noStops);
   }
 
+  function renderBikes() {
+    var list = $('bike-stations');
+    clear(list);
+    view.bikes.forEach(function (b) {
+      var li = el('li', 'row bike');
+      li.dataset.id = b.id;
+      var name = el('div', 'name');
+      name.appendChild(el('div', 'title', b.name));
+      name.appendChild(el('div', 'sub', say(b.distance)));
+      li.appendChild(name);
+      [['bikes', b.bikes], ['docks', b.docks]].forEach(function (c) {
+        var v = el('div', 'value ' + c[0] + ' look-' + c[1].look, c[1].value);
+        v.appendChild(el('small', null, say(c[1].unit)));
+        li.appendChild(v);
+      });
+      list.appendChild(li);
+    });
+    $('bikes-title').textContent = say(view.text.bikesNearby);
+    $('bikes').hidden = view.bikes.length === 0;
+    $('panel-buses').classList.toggle('with-bikes', view.bikes.length > 0);
+    var line = $('bikes-line');
+    line.hidden = !view.bikesLine;
+    line.textContent = say(view.bikesLine);
+  }
+
   function renderNotices() {
     var list = $('notices');
     clear(list);
@@ -169,6 +194,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     renderTabs();
     renderCarParks();
     renderStops();
+    renderBikes();
     renderNotices();
     renderStatus();
   }

@@ -1,12 +1,13 @@
 /**
  * What the information panel's page shows, decided here and not in the browser: from the latest
  * `kiosk` content, the agent's clock and whether the fleet can be heard, the car parks' words
- * (free spaces, ZASEDENO, ZAPRTO, --), the minutes to each departure, the data's age and the stale
- * banner, in both languages. Pure; the page only lays it out (page-script.ts), so every rule here
- * is tested without a browser.
+ * (free spaces, ZASEDENO, ZAPRTO, --), the minutes to each departure, the bike stations near by
+ * (only until their counts' `validUntil`), the data's age and the stale banner, in both
+ * languages. Pure; the page only lays it out (page-script.ts), so every rule here is tested
+ * without a browser.
  */
-import type { KioskCarPark, KioskContent, KioskSettings } from '../../../protocols/index.js';
-import { TEXT, ageText, minutesText, staleText, type Said } from './wording.js';
+import type { KioskBikeStation, KioskCarPark, KioskContent, KioskSettings } from '../../../protocols/index.js';
+import { TEXT, ageText, bikesLineText, bikesUnit, distanceText, docksUnit, minutesText, staleText, type Said } from './wording.js';
 
 export interface StoredKiosk {
   body: KioskContent;
@@ -56,6 +57,22 @@ export interface StopView {
   departures: DepartureView[];
 }
 
+/** A station's free bikes or docks: the number (-- when there is no count), its word and how it looks. */
+export interface BikeCount {
+  value: string;
+  unit: Said;
+  /** some: at least one; none: zero (no bike to take, no dock to leave one at); unknown: no count */
+  look: 'some' | 'none' | 'unknown';
+}
+
+export interface BikeStationView {
+  id: string;
+  name: string;
+  distance: Said;
+  bikes: BikeCount;
+  docks: BikeCount;
+}
+
 export interface KioskView {
   /** the agent's clock, ms since the Unix epoch (the page keeps time from it) */
   now: number;
@@ -77,6 +94,10 @@ export interface KioskView {
   map: MapPoint[] | null;
   stops: StopView[];
   notices: { id: string; text: string; until: string | null }[];
+  /** the bike stations near by whose counts are still live, nearest first; empty: no section */
+  bikes: BikeStationView[];
+  /** the footer's line about the nearest station with a count; null: none */
+  bikesLine: Said | null;
 }
 
 export interface ViewInput {
@@ -106,6 +127,13 @@ export function carParkLook(c: Pick<KioskCarPark, 'state' | 'free'>): { look: Ca
   if (c.state === 'unknown' || c.free === null) return { look: 'unknown', value: TEXT.unknown, free: null };
   const n = String(c.free);
   return { look: c.state === 'almostFull' ? 'almost' : 'free', value: { sl: n, en: n }, free: c.free };
+}
+
+const count = (n: number | null, unit: Said): BikeCount => ({ value: n === null ? '--' : String(n), unit, look: n === null ? 'unknown' : n > 0 ? 'some' : 'none' });
+
+/** A bike station's row: its name, how far, its free bikes and docks with their words. */
+export function bikeStationView(b: KioskBikeStation): BikeStationView {
+  return { id: b.id, name: b.name, distance: distanceText(b.distanceM), bikes: count(b.bikes, bikesUnit(b.bikes)), docks: count(b.docks, docksUnit(b.docks)) };
 }
 
 /** The car parks with a position, on a 1000 × 600 map (north up, the same scale both ways). */
@@ -166,6 +194,9 @@ export function kioskView(input: ViewInput): KioskView {
     .filter((m) => m.until === undefined || Date.parse(m.until) > now)
     .map((m) => ({ id: m.id, text: m.text, until: m.until === undefined ? null : clockTime(Date.parse(m.until), tz) }));
 
+  // Past its validUntil a station's counts are no longer live: it is not shown at all.
+  const bikes = (body?.bikes ?? []).filter((b) => Date.parse(b.validUntil) > now);
+
   return {
     now,
     clock: clockTime(now, tz),
@@ -176,5 +207,7 @@ export function kioskView(input: ViewInput): KioskView {
     map: body ? mapPoints(body.carParks, carParks) : null,
     stops,
     notices,
+    bikes: bikes.map(bikeStationView),
+    bikesLine: bikes.map(bikesLineText).find((l) => l !== null) ?? null,
   };
 }

@@ -11,8 +11,9 @@
  * - Delivery: each stop display (label `stop`) is sent `bike-stations` (near.ts: the stations
  *   within `radiusM` of its stop's place in its site's GTFS feed, nearest first) at its birth (the
  *   kind is not retained) and whenever what it would be sent changes (a new read, the data going
- *   stale: then an empty list). Info panels (label `stops`) get theirs through `forDevice` and
- *   `GET /api/bikes/devices/:id`.
+ *   stale: then an empty list). Info panels (label `stops`) get theirs inside their `kiosk` content:
+ *   the kiosk engine reads `near` (the same stations, with the times of their counts); what a
+ *   device is shown is also `forDevice` and `GET /api/bikes/devices/:id`.
  *
  * Routes: routes.ts. Table: `bikes_sources`.
  */
@@ -20,11 +21,11 @@ import type { BikeStations } from '../../../protocols/index.js';
 import type { EngineContext, FleetEngine } from '../engine.js';
 import type { Timetables } from '../gtfs/timetables.js';
 import { readBikeFeed, type BikeFeed } from './fetch.js';
-import { NEAR_DEFAULTS, bikeStationsBody, type NearOptions, type Place } from './near.js';
+import { NEAR_DEFAULTS, bikeStationsBody, nearBikes, type NearBikes, type NearOptions, type Place } from './near.js';
 import { addBikeRoutes } from './routes.js';
 import { SOURCES_MIGRATION, parseSourcesEnv } from './sources.js';
 
-export { nearestStations, bikeStationsBody, NEAR_DEFAULTS, type NearOptions } from './near.js';
+export { nearestStations, nearBikes, bikeStationsBody, NEAR_DEFAULTS, type NearBikes, type NearOptions } from './near.js';
 export { readBikeFeed, type BikeFeed } from './fetch.js';
 export { parseSourcesEnv } from './sources.js';
 
@@ -63,6 +64,11 @@ export interface BikesEngine extends FleetEngine {
   sites(): BikeSite[];
   /** What a stop display or info panel is shown now; null: nothing (no feed, stale, no place). */
   forDevice(id: string): BikeStations | null;
+  /**
+   * The stations near a stop display or info panel now and the times of their counts; null:
+   * nothing (no feed, stale, no place, another kind of device or engine not running).
+   */
+  near(id: string): NearBikes | null;
   /** Reads a site's feed now (every site without `site`); resolves when done. */
   refresh(site?: string): Promise<void>;
 }
@@ -107,12 +113,17 @@ export function bikesEngine(options: BikesEngineOptions): BikesEngine {
     return out;
   };
 
-  const bodyFor = (d: { site: string | null; role: string; labels: Record<string, string> }, now: number): BikeStations | null => {
+  /** The device's site's feed and its stops' places; null for a device that stands at no stop. */
+  const whereOf = (d: { site: string | null; role: string; labels: Record<string, string> }) => {
     const stops = deviceStops(d);
-    if (!stops) return null;
-    const site = siteOf(d.site);
+    return stops ? { feed: siteOf(d.site)?.feed ?? null, places: placesOf(d.site, stops) } : null;
+  };
+
+  const bodyFor = (d: { site: string | null; role: string; labels: Record<string, string> }, now: number): BikeStations | null => {
+    const at = whereOf(d);
+    if (!at) return null;
     const tz = options.timetables.forSite(d.site)?.feed.timeZone;
-    return bikeStationsBody(site?.feed ?? null, placesOf(d.site, stops), now, near, tz);
+    return bikeStationsBody(at.feed, at.places, now, near, tz);
   };
 
   /** Sends each stop display what changed for it (all of them, or only `only`). */
@@ -261,6 +272,11 @@ export function bikesEngine(options: BikesEngineOptions): BikesEngine {
     forDevice(id) {
       const d = ctx?.devices.get(id);
       return d && ctx ? bodyFor(d, ctx.clock.now()) : null;
+    },
+    near(id) {
+      const d = ctx?.devices.get(id);
+      const at = d && whereOf(d);
+      return at && ctx ? nearBikes(at.feed, at.places, ctx.clock.now(), near) : null;
     },
     async refresh(site) {
       await Promise.all([...sites.values()].filter((s) => !site || s.site === site).map((s) => read(s)));

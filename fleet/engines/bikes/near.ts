@@ -35,12 +35,21 @@ export function nearestStations(stations: readonly GbfsStation[], places: readon
   return out.sort((a, b) => a.distanceM - b.distanceM || a.id.localeCompare(b.id)).slice(0, o.max);
 }
 
+/** The stations near a device while its feed is fresh, with the times its counts hold for. */
+export interface NearBikes {
+  /** nearest first, at most `max` */
+  stations: BikeStation[];
+  /** the status file's `last_updated`, ms: when the counts were true */
+  lastUpdated: number;
+  /** `last_updated + ttl + margin`, ms: past it the counts are stale */
+  validUntil: number;
+}
+
 /**
- * The `bike-stations` body for a device at `places`, or null when the feed is stale or missing
- * (nothing is shown as live then). Counts are the feed's; `validUntil` its status file's
- * `last_updated + ttl + margin`.
+ * The stations near `places` and the times of their counts, or null when the feed is stale or
+ * missing or there is no place (nothing is shown as live then). Counts are the feed's.
  */
-export function bikeStationsBody(feed: BikeFeed | null, places: readonly Place[], now: number, o: NearOptions, timeZone?: string): BikeStations | null {
+export function nearBikes(feed: BikeFeed | null, places: readonly Place[], now: number, o: NearOptions): NearBikes | null {
   if (!feed || isStale(feed.status, now, o.marginS) || !places.length) return null;
   const stations: BikeStation[] = nearestStations(feed.stations, places, o).map((s) => ({
     id: s.id,
@@ -49,5 +58,15 @@ export function bikeStationsBody(feed: BikeFeed | null, places: readonly Place[]
     docks: s.docks,
     distanceM: s.distanceM,
   }));
-  return { stations, validUntil: isoLocal(validUntil(feed.status, o.marginS), timeZone ?? 'UTC') };
+  return { stations, lastUpdated: feed.status.lastUpdated, validUntil: validUntil(feed.status, o.marginS) };
+}
+
+/**
+ * The `bike-stations` body for a device at `places`, or null when the feed is stale or missing
+ * (nothing is shown as live then). Counts are the feed's; `validUntil` its status file's
+ * `last_updated + ttl + margin`.
+ */
+export function bikeStationsBody(feed: BikeFeed | null, places: readonly Place[], now: number, o: NearOptions, timeZone?: string): BikeStations | null {
+  const near = nearBikes(feed, places, now, o);
+  return near && { stations: near.stations, validUntil: isoLocal(near.validUntil, timeZone ?? 'UTC') };
 }

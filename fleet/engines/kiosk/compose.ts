@@ -1,14 +1,15 @@
 /**
  * What one information panel is sent, composed from what the fleet knows: its site's car parks
- * (the occupancy engine's statuses), the next departures at its stops and the notices that reach
- * it. Pure: the engine (index.ts) gathers the inputs and sends the result when it changed
- * (`kioskKey`).
+ * (the occupancy engine's statuses), the next departures at its stops, the notices that reach
+ * it and the bike-share stations near its stops (the bikes engine's, while fresh). Pure: the
+ * engine (index.ts) gathers the inputs and sends the result when it changed (`kioskKey`).
  *
  * Which panel shows what: its registry site, and its label `stops=<stop_id>,<stop_id>` (the
  * nearest stops, in the order shown; a station's id lists all its platforms).
  */
-import type { CarParkStatus, Departure, KioskCarPark, KioskContent, ServiceMessage } from '../../../protocols/index.js';
+import type { CarParkStatus, Departure, KioskBikeStation, KioskCarPark, KioskContent, ServiceMessage } from '../../../protocols/index.js';
 import { isoLocal } from '../../../protocols/index.js';
+import type { NearBikes } from '../bikes/near.js';
 import type { MessageTarget, ServiceNotice } from '../displays/messages.js';
 import { reaches } from '../displays/messages.js';
 
@@ -71,6 +72,20 @@ export function panelNotices(notices: readonly ServiceNotice[], panel: KioskPane
     .map((m) => ({ id: m.id, text: clip(m.text, 500), ...(m.until !== null ? { until: isoLocal(m.until, timeZone) } : {}) }));
 }
 
+/** Bike stations one panel lists at most (the content's bound). */
+export const MAX_BIKE_STATIONS = 8;
+
+/**
+ * The bike stations as the panel shows them, each with the times of its counts; none once they
+ * are stale at `now` (stale counts are never sent, whatever the source says).
+ */
+export function kioskBikes(near: NearBikes | null | undefined, now: number, timeZone: string): KioskBikeStation[] {
+  if (!near || !(near.validUntil >= now)) return [];
+  const updatedAt = isoLocal(near.lastUpdated, timeZone);
+  const validUntil = isoLocal(near.validUntil, timeZone);
+  return near.stations.slice(0, MAX_BIKE_STATIONS).map((s) => ({ id: s.id, name: clip(s.name, 120), bikes: s.bikes, docks: s.docks, distanceM: s.distanceM, updatedAt, validUntil }));
+}
+
 export interface ComposeInput {
   panel: KioskPanel;
   now: number;
@@ -80,10 +95,13 @@ export interface ComposeInput {
   /** the departures of each of the panel's stops that the timetable has, in the panel's order */
   stops: readonly { stopId: string; name: string; departures: Departure[] }[];
   notices: readonly ServiceNotice[];
+  /** the bike stations near the panel's stops (the bikes engine's `near`); absent or null: none */
+  bikes?: NearBikes | null;
 }
 
 export function composeKiosk(i: ComposeInput): KioskContent {
   const site = i.panel.site;
+  const bikes = kioskBikes(i.bikes, i.now, i.timeZone);
   return {
     site: site ?? '-',
     generatedAt: isoLocal(i.now, i.timeZone),
@@ -95,13 +113,18 @@ export function composeKiosk(i: ComposeInput): KioskContent {
       .map(kioskCarPark),
     stops: i.stops.slice(0, MAX_STOPS).map((s) => ({ stopId: s.stopId, name: clip(s.name, 100), departures: s.departures.slice(0, 12) })),
     notices: panelNotices(i.notices, i.panel, i.now, i.timeZone),
+    // Left out when there are none: an agent from before the field still takes the set then.
+    ...(bikes.length ? { bikes } : {}),
   };
 }
 
 /** A departure time moving less than this is not a change worth sending (the page counts minutes itself). */
 export const SHIFT_MS = 30_000;
 
-/** What a passenger could see change: everything but `generatedAt`, departure times to SHIFT_MS. */
+/**
+ * What a passenger could see change: everything but `generatedAt`, departure times to SHIFT_MS.
+ * The bike stations count whole, their times too: a newer read is sent (it shows for longer).
+ */
 export function kioskKey(body: KioskContent): string {
   const { generatedAt: _, stops, ...rest } = body;
   return JSON.stringify({

@@ -4,8 +4,10 @@
  * For each panel (its registry site; its label `stops=<stop_id>,<stop_id>`) it composes one
  * `kiosk` body (compose.ts): the site's car parks as the occupancy engine last reported them
  * (`occupancy-changed`, kept in `kiosk_car_parks`), the next departures at its stops (the ETA
- * engine's board functions over the shared timetable, with its live predictions: departures.ts)
- * and the service messages that reach it (the displays engine's, for the site, its stops or all).
+ * engine's board functions over the shared timetable, with its live predictions: departures.ts),
+ * the service messages that reach it (the displays engine's, for the site, its stops or all) and
+ * the bike-share stations near its stops (the bikes engine's `near`: only while their data is
+ * fresh — once it goes stale the stations leave the body, which is a change, so it is sent).
  *
  * Every `tickMs` (default 5 s: at most that often per panel) each panel's body is composed and
  * sent, retained, when what it shows changed, and at least every `refreshMs` (default 60 s) so
@@ -19,12 +21,13 @@ import { HttpError } from '../../http/router.js';
 import type { FleetEngine } from '../engine.js';
 import type { EtaLive } from '../eta/index.js';
 import { MessageBook, type ServiceNotice } from '../displays/messages.js';
+import type { NearBikes } from '../bikes/near.js';
 import type { Timetables } from '../gtfs/timetables.js';
 import { KioskCarParks, CAR_PARKS_MIGRATION } from './car-parks.js';
 import { composeKiosk, kioskKey, panelOf, type KioskPanel } from './compose.js';
 import { livePredictions, stopDepartures } from './departures.js';
 
-export { composeKiosk, kioskKey, panelOf, stopsLabel, type KioskPanel } from './compose.js';
+export { composeKiosk, kioskBikes, kioskKey, panelOf, stopsLabel, type KioskPanel } from './compose.js';
 
 export interface KioskEngineOptions {
   timetables: Timetables;
@@ -32,6 +35,8 @@ export interface KioskEngineOptions {
   eta?: EtaLive;
   /** the occupancy engine's current statuses, read at start (the events keep them current after) */
   carParks?: () => CarParkStatus[];
+  /** the bike stations near a panel now, null while none is fresh (the bikes engine's `near`) */
+  bikes?: (deviceId: string) => NearBikes | null;
   /** the service messages in force (default: the displays engine's, read from its table) */
   notices?: (now: number) => ServiceNotice[];
   /** how often each panel's content is composed, ms (default 5 s) */
@@ -74,6 +79,22 @@ export function kioskEngine(options: KioskEngineOptions): FleetEngine {
       const sent = new Map<string, { key: string; at: number }>();
       const warned = new Set<string>();
 
+      /** A fault in reading the bike stations costs the panel its bikes, not its content. */
+      const bikesNear = (panel: KioskPanel): NearBikes | null => {
+        if (!options.bikes) return null;
+        try {
+          return options.bikes(panel.id);
+        } catch (err) {
+          m.inc('tabla_kiosk_errors_total');
+          const key = `${panel.id}|bikes`;
+          if (!warned.has(key)) {
+            warned.add(key);
+            ctx.log.warn('bike stations of an info panel not read; it is sent without them', { device: panel.id, error: (err as Error).message });
+          }
+          return null;
+        }
+      };
+
       const panels = (): KioskPanel[] => ctx.devices.list().flatMap((d) => panelOf(d) ?? []);
 
       const compose = (panel: KioskPanel, now: number): KioskContent => {
@@ -89,7 +110,7 @@ export function kioskEngine(options: KioskEngineOptions): FleetEngine {
             ctx.log.warn('stops of an info panel are not in its timetable', { device: panel.id, stops: r.unknown, site: timetable.site });
           }
         }
-        return composeKiosk({ panel, now, timeZone, carParks: carParks.all(), stops, notices: notices(now) });
+        return composeKiosk({ panel, now, timeZone, carParks: carParks.all(), stops, notices: notices(now), bikes: bikesNear(panel) });
       };
 
       const deliver = (panel: KioskPanel, now: number, force: boolean) => {
