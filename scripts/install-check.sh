@@ -2,8 +2,9 @@
 # The field install of README.md ("Run a real agent on a Raspberry Pi"), end to end on this machine:
 # pack the package, install the tarball without dev dependencies into a fresh prefix (as the README
 # does into /usr/local), then run the installed commands only: tabla-fleet on loopback (free ports,
-# a temporary data directory), `tabla provision` of a stop display, tabla-agent with the written
-# config, until `tabla devices --json` shows it online. Exit 0 only if all of that worked.
+# a temporary data directory, Node-RED on), `tabla provision` of a stop display, tabla-agent with the
+# written config, until `tabla devices --json` shows it online; Node-RED's editor at /red with
+# Tabla's nodes, and the dashboard's script and charting library. Exit 0 only if all of that worked.
 #
 # Needs `npm ci` first (tsup builds in prepack; the install takes its packages from the npm cache
 # that `npm ci` filled, else from the registry) and python3, make and g++ (better-sqlite3 compiles
@@ -71,7 +72,7 @@ tarball=$(find "$work" -maxdepth 1 -name 'tabla-*.tgz' | head -n 1)
 [ -n "$tarball" ] || fail "npm pack wrote no tarball into $work"
 tar -tzf "$tarball" | sed 's|^package/||' | sort >"$work/contents.txt"
 for need in package.json README.md dist/device/main.js dist/fleet/main.js dist/fleet/cli/main.js \
-  scripts/deploy/tabla-agent.service scripts/deploy/tabla-fleet.service; do
+  dist/node-red/package.json dist/node-red/tabla.js dist/node-red/tabla.html scripts/deploy/tabla-agent.service scripts/deploy/tabla-fleet.service; do
   grep -qx "$need" "$work/contents.txt" || fail "$(basename "$tarball") lacks $need"
 done
 if grep -E '\.ts$|\.map$|^(test|protocols|hardware|device|fleet|node_modules)/' "$work/contents.txt"; then
@@ -128,8 +129,8 @@ step "tabla $(tabla --version), tabla-fleet and tabla-agent on PATH from $prefix
 
 # ---------------------------------------------------------------------------------------------
 export TABLA_DATA_DIR="$work/fleet"
-step "fleet: tabla-fleet --data-dir $TABLA_DATA_DIR --http-port 0 --mqtt-port 0 (loopback, free ports)"
-tabla-fleet --data-dir "$TABLA_DATA_DIR" --http-port 0 --mqtt-port 0 >"$work/fleet.log" 2>&1 &
+step "fleet: tabla-fleet --data-dir $TABLA_DATA_DIR --http-port 0 --mqtt-port 0 --node-red (loopback, free ports)"
+tabla-fleet --data-dir "$TABLA_DATA_DIR" --http-port 0 --mqtt-port 0 --node-red >"$work/fleet.log" 2>&1 &
 fleet_pid=$!
 deadline=$((SECONDS + 60))
 until tabla devices --json >/dev/null 2>&1; do
@@ -167,6 +168,35 @@ while :; do
   sleep 0.5
 done
 step "$device is online (tabla devices --json)"
+
+# ---------------------------------------------------------------------------------------------
+# What the fleet serves from the package beyond its own code: Node-RED's editor with Tabla's nodes
+# (dist/node-red), the dashboard with uPlot (from node_modules).
+node - "$TABLA_DATA_DIR/fleet.json" <<'EOF' || fail 'Node-RED editor or dashboard assets from the installed package'
+const local = require(process.argv[2]);
+const auth = { authorization: `Bearer ${local.adminToken}` };
+(async () => {
+  const page = await fetch(`${local.httpUrl}/red/`, { headers: auth });
+  if (page.status !== 200 || !(await page.text()).includes('Node-RED')) throw new Error(`GET /red/: ${page.status}`);
+  const nodes = await fetch(`${local.httpUrl}/red/nodes`, { headers: { ...auth, accept: 'application/json' } });
+  const types = (await nodes.json()).flatMap((s) => s.types);
+  for (const t of ['tabla-arrivals', 'tabla-occupancy', 'tabla-device', 'tabla-message', 'tabla-command']) {
+    if (!types.includes(t)) throw new Error(`Node-RED has no ${t} (types: ${types.length})`);
+  }
+  const html = await (await fetch(`${local.httpUrl}/dashboard`)).text();
+  const assets = [...html.matchAll(/(?:src|href)="(\/dashboard\/[^"]+)"/g)].map((m) => m[1]);
+  if (!assets.some((s) => s.includes('uplot'))) throw new Error('the dashboard page links no uPlot');
+  for (const s of assets) {
+    const r = await fetch(new URL(s, local.httpUrl));
+    if (r.status !== 200) throw new Error(`${s}: ${r.status}`);
+  }
+  console.log(`install-check: /red lists Tabla's 5 nodes among ${types.length} types; the dashboard's ${assets.length} assets load`);
+})().catch((err) => {
+  console.error(`install-check: ${err.message}`);
+  process.exit(1);
+});
+EOF
+step 'Node-RED editor at /red with Tabla nodes; dashboard assets'
 
 # ---------------------------------------------------------------------------------------------
 step 'stop: the agent, then the fleet'

@@ -3,12 +3,12 @@
  * settings as `tablaBridge`: what happened in the fleet (boards, car parks, devices) fanned out to
  * the input nodes that listen, and the two things a flow may do (a service message, a command).
  *
- * The actions go through the fleet's own HTTP API on loopback, with its admin token from
- * `<dataDir>/fleet.json`: the same routes, checks and answers as `tabla message` and `tabla cmd`
- * (the displays engine's `POST /api/messages`, the service's `POST /api/devices/:id/commands`).
+ * The actions go through the fleet's own API routes, run in process (`routes.call`): the same
+ * routes, checks and answers as `tabla message` and `tabla cmd` (the displays engine's
+ * `POST /api/messages`, the service's `POST /api/devices/:id/commands`).
  */
 import type { CarParkStatus, ModuleStatus } from '../../../protocols/index.js';
-import { readLocal } from '../../local.js';
+import type { Routes } from '../../http/router.js';
 import type { Presence } from '../../presence.js';
 import type { BoardSent } from './tap.js';
 
@@ -90,29 +90,15 @@ export function moduleFaults(
     .map(([module, s]) => ({ module, status: s.status, error: s.error ?? null }));
 }
 
-/** The fleet's API on loopback, found in `<dataDir>/fleet.json` at each call (it is written once the API listens). */
-export function loopbackActions(dataDir: string, timeoutMs = 10_000): FleetActions {
-  const call = async (method: string, path: string, body: unknown): Promise<unknown> => {
-    const local = readLocal(dataDir);
-    if (!local?.httpUrl || !local.adminToken) throw new Error('the fleet API is not listening yet');
-    const res = await fetch(local.httpUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${local.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
-    let answer: unknown = text;
-    try {
-      answer = JSON.parse(text);
-    } catch {
-      // not JSON: kept as text
+/** The fleet's API routes, run in process as the admin. */
+export function routeActions(routes: Pick<Routes, 'call'>): FleetActions {
+  const call = async (method: 'POST', path: string, body: unknown): Promise<unknown> => {
+    const r = await routes.call(method, path, body);
+    if (r.status >= 400) {
+      const reason = (r.body as { error?: unknown } | null)?.error ?? JSON.stringify(r.body);
+      throw new Error(`${method} ${path}: ${r.status} ${String(reason).slice(0, 300)}`);
     }
-    if (!res.ok) {
-      const reason = (answer as { error?: unknown } | null)?.error ?? text;
-      throw new Error(`${method} ${path}: ${res.status} ${String(reason).slice(0, 300)}`);
-    }
-    return answer;
+    return r.body;
   };
   return {
     putMessage: (input) => call('POST', '/api/messages', input),

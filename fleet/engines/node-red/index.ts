@@ -1,13 +1,13 @@
 /**
  * The "node-red" engine: Node-RED embedded in the fleet, for the city's integrators, enabled by
- * `TABLA_NODE_RED=1` (engines/index.ts loads it only then).
+ * `TABLA_NODE_RED=1` or `tabla-fleet --node-red` (engines/index.ts loads it only then).
  *
- * - Runtime (runtime.ts): `@node-red/runtime` 4.1 with its core nodes, headless (no editor, no
- *   HTTP-in), flows in `<dataDir>/node-red/flows.json`, its log lines in ours (settings.ts).
+ * - Runtime (runtime.ts): `@node-red/runtime` 4.1 with its core nodes (no HTTP-in nodes), flows
+ *   in `<dataDir>/node-red/flows.json`, its log lines in ours (settings.ts).
  * - Tabla's nodes (nodes/tabla.js) see the fleet through the bridge (bridge.ts): `tabla arrivals`
  *   (boards the ETA engine sends, tap.ts), `tabla occupancy` (`occupancy-changed`), `tabla device`
  *   (`presence-changed`, modules going bad in `device-state`), `tabla message` and `tabla command`
- *   (the fleet's own message and command routes).
+ *   (the fleet's own message and command routes, run in process).
  * - A node that fails (throws, or reports an error) is logged with its type and id and counted in
  *   `tabla_node_red_errors_total` by node type; the flows and the fleet go on.
  * - Routes (routes.ts): `GET`/`PUT /api/flows` for `tabla flows export|deploy`.
@@ -17,20 +17,20 @@
  */
 import type { ModuleStatus } from '../../../protocols/index.js';
 import type { FleetEngine } from '../engine.js';
-import { TablaBridge, loopbackActions, moduleFaults, type FleetActions } from './bridge.js';
+import { TablaBridge, moduleFaults, routeActions, type FleetActions } from './bridge.js';
 import { addFlowRoutes } from './routes.js';
 import { EmbeddedNodeRed } from './runtime.js';
 import { isNodeError, logLine, ourLevel, type RedLogMessage } from './settings.js';
 import type { BoardTap } from './tap.js';
 
-export { TablaBridge, moduleFaults, type BridgeEvents, type DeviceEvent, type FleetActions, type MessageInput } from './bridge.js';
+export { TablaBridge, moduleFaults, routeActions, type BridgeEvents, type DeviceEvent, type FleetActions, type MessageInput } from './bridge.js';
 export { flowsTrouble, logLine, ourLevel, nodeRedSettings } from './settings.js';
 export { BoardTap, nodeRedEnabled } from './tap.js';
 
 export interface NodeRedEngineOptions {
   /** the ETA engine's boards, for `tabla arrivals` (without it the node hears nothing) */
   boards?: BoardTap;
-  /** how `tabla message` and `tabla command` act (default: the fleet's API on loopback) */
+  /** how `tabla message` and `tabla command` act (default: the fleet's API routes, in process) */
   actions?: FleetActions;
   /** serve the flow editor at `/red` (default: yes, unless `TABLA_NODE_RED_EDITOR=0`) */
   editor?: boolean;
@@ -76,7 +76,7 @@ export function nodeRedEngine(options: NodeRedEngineOptions = {}): FleetEngine {
           // a log line that cannot be read is not worth a fault
         }
       };
-      const bridge = new TablaBridge(options.actions ?? loopbackActions(ctx.dataDir), (event, err) => {
+      const bridge = new TablaBridge(options.actions ?? routeActions(ctx.routes), (event, err) => {
         m.inc('tabla_node_red_errors_total', { node: `bridge:${event}` });
         log.error('a Tabla node failed on an event', { event, error: (err as Error)?.message ?? String(err) });
       });

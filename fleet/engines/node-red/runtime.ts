@@ -86,10 +86,13 @@ function flowsSettled(events: NodeJS.EventEmitter, ms: number): { done: Promise<
 
 let running = false;
 
-/** Where Tabla's node module is: beside this file, or (bundled) under the package's fleet/engines/node-red/. */
+/**
+ * Where Tabla's node module is: beside this file (a checkout), or in the package's dist/node-red/
+ * (built: scripts/build-node-red.mjs copies it there; this code sits in dist/ or dist/fleet/).
+ */
 export function tablaNodesDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'nodes'), path.resolve(here, '..', 'fleet', 'engines', 'node-red', 'nodes')];
+  const candidates = [path.join(here, 'nodes'), path.join(here, 'node-red'), path.resolve(here, '..', 'node-red')];
   const found = candidates.find((d) => fs.existsSync(path.join(d, 'package.json')));
   if (!found) throw new Error(`Tabla's Node-RED nodes not found (looked in ${candidates.join(', ')})`);
   return found;
