@@ -172,6 +172,7 @@ step "$device is online (tabla devices --json)"
 # ---------------------------------------------------------------------------------------------
 # What the fleet serves from the package beyond its own code: Node-RED's editor with Tabla's nodes
 # (dist/node-red), the dashboard with uPlot (from node_modules).
+step 'Node-RED editor at /red with Tabla nodes; the dashboard and its assets'
 node - "$TABLA_DATA_DIR/fleet.json" <<'EOF' || fail 'Node-RED editor or dashboard assets from the installed package'
 const local = require(process.argv[2]);
 const auth = { authorization: `Bearer ${local.adminToken}` };
@@ -196,7 +197,6 @@ const auth = { authorization: `Bearer ${local.adminToken}` };
   process.exit(1);
 });
 EOF
-step 'Node-RED editor at /red with Tabla nodes; dashboard assets'
 
 # ---------------------------------------------------------------------------------------------
 step 'stop: the agent, then the fleet'

@@ -1,9 +1,31 @@
 /**
- * Argument parsers for commander options and arguments, shared by the command groups. A bad value
- * throws commander's `InvalidArgumentError`: a usage error (exit 2) that commander reports itself.
+ * Argument parsers for commander options and arguments, and the options every command of a kind
+ * shares, for the command groups. A bad value throws commander's `InvalidArgumentError`: a usage
+ * error (exit 2) that commander reports itself.
  */
 import fs from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+/**
+ * `--no-headers`, for every command that prints a table: the rows alone, for `awk` and `cut`. The
+ * command reads it as `headers` (false when given) and passes its options to `ctx.style(o)`.
+ */
+export const noHeadersOption = (): Option => new Option('--no-headers', 'print tables without their header row (for scripts)');
+
+/**
+ * A subcommand's options, with those its parent took from the same command line. When a group
+ * and its subcommand both have an option (`alerts` and `alerts rules` both take --json), commander
+ * gives it to the group wherever it stands: `tabla alerts rules --json` leaves `rules` without it.
+ * What was typed wins over a default, whichever command holds it.
+ */
+export function optionsGiven<T extends object>(cmd: Command): T {
+  const own: Record<string, unknown> = { ...cmd.opts() };
+  const names = new Set(cmd.options.map((o) => o.attributeName()));
+  for (let c = cmd.parent; c; c = c.parent) {
+    for (const [k, v] of Object.entries(c.opts())) if (names.has(k) && c.getOptionValueSource(k) === 'cli' && cmd.getOptionValueSource(k) !== 'cli') own[k] = v;
+  }
+  return own as T;
+}
 
 export function jsonObject(text: string): Record<string, unknown> {
   let value: unknown;

@@ -14,10 +14,13 @@ export interface CliContext {
   api(): FleetApi;
   /** Writes text to stdout, ending it with a newline if it has none. */
   out(text: string): void;
-  /** Writes a value to stdout as indented JSON (what every `--json` prints). */
+  /** Writes a value to stdout as indented JSON (what every `--json` prints), its times in ISO 8601. */
   json(value: unknown): void;
-  /** How to format for stdout now: colour only on a terminal, and the current time for ages. */
-  style(): Style;
+  /**
+   * How to format for stdout now: colour only on a terminal, the current time for ages, and the
+   * header rows unless the command's options say `headers: false` (--no-headers, args.ts).
+   */
+  style(o?: { headers?: boolean }): Style;
 }
 
 /** A command group: adds its commands (and their subcommands) to the program. */

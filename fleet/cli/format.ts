@@ -50,19 +50,46 @@ const visible = (s: string) => [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
 
 /**
  * The one table every command prints: columns padded to their widest cell, two spaces apart,
- * numbers to the right; no borders, so `grep`, `awk` and `cut` read it. A cell may hold a colour
- * from `status()`, which does not count towards its width.
+ * numbers to the right (a column of numbers may have '-' for none); no borders, so `grep`, `awk`
+ * and `cut` read it; no header row when the style says `headers: false` (--no-headers). A cell
+ * may hold a colour from `status()`, which does not count towards its width.
  */
 export function table(head: string[], rows: (string | number)[][], style: Style): string {
   const body = rows.map((r) => head.map((_, i) => (r[i] === undefined ? '' : String(r[i]))));
   const cells = style.headers === false ? body : [head, ...body];
-  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const numeric = head.map((_, i) => rows.some((r) => typeof r[i] === 'number') && rows.every((r) => typeof r[i] === 'number' || r[i] === '-'));
   const width = head.map((_, i) => Math.max(0, ...cells.map((r) => visible(r[i] ?? ''))));
   const pad = (s: string, i: number) => {
     const fill = ' '.repeat(width[i]! - visible(s));
     return numeric[i] ? fill + s : s + fill;
   };
   return cells.map((r) => r.map(pad).join('  ').trimEnd()).join('\n');
+}
+
+/** Under these keys a value is someone's own document (command args and results, settings, labels, log fields, flows): kept as it is. */
+const OPAQUE_KEYS = new Set(['args', 'result', 'desired', 'settings', 'labels', 'fields', 'flows', 'body']);
+/** Keys that hold a time: `ts`, `lastSeen`, `since`, and every `…At` (issuedAt, expiresAt, desiredAt, …). */
+const TIME_KEY = /^(?:ts|lastSeen|since)$|[a-z]At$/;
+/** Below this a number under a time key is not milliseconds since the epoch (it would be before 1973). */
+const EPOCH_MS_FLOOR = 1e11;
+
+/**
+ * A value as `--json` prints it: one time format, ISO 8601. Some of the fleet's answers carry
+ * times as milliseconds since the epoch (a command's issuedAt/updatedAt/expiresAt, a config's
+ * desiredAt/reportedAt, a birth's or heartbeat's ts); those become ISO 8601 strings here, at the
+ * one place every `--json` passes. Only numbers under a time key change, never inside an opaque
+ * document.
+ */
+export function isoTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(isoTimes);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      if (OPAQUE_KEYS.has(k)) return [k, v];
+      if (typeof v === 'number' && TIME_KEY.test(k) && v >= EPOCH_MS_FLOOR && v < 8.64e15) return [k, new Date(v).toISOString()];
+      return [k, isoTimes(v)];
+    }),
+  );
 }
 
 /** "12s ago", "4m ago", "3h ago", "2d ago"; "never" for null. */

@@ -18,14 +18,15 @@ const state = (epoch: number, status: 'online' | 'offline') => encode(State, { v
 
 test('alertsText: open alerts aligned; --all adds the recently cleared', () => {
   const now = Date.parse('2026-11-28T10:00:00Z');
+  const style = { colour: false, now, headers: true };
   const a = { id: 1, deviceId: 'stop-velenje-1', rule: 'device-offline' as const, detail: 'offline, last heard 2026-11-28T09:50:00Z', raisedAt: '2026-11-28T09:55:00.000Z', clearedAt: null, clearedDetail: null };
   const b = { ...a, id: 2, deviceId: 'park-3', rule: 'panel-stale' as const, detail: 'panel: parking counts stale', raisedAt: '2026-11-28T08:00:00.000Z', clearedAt: '2026-11-28T09:00:00.000Z' };
   assert.is(
-    alertsText({ open: [a], recent: [b] }, false, now),
+    alertsText({ open: [a], recent: [b] }, false, style),
     'DEVICE          RULE            SINCE   DETAIL\nstop-velenje-1  device-offline  5m ago  offline, last heard 2026-11-28T09:50:00Z',
   );
-  assert.match(alertsText({ open: [], recent: [b] }, true, now), /^no open alerts\n\nrecently cleared:\nDEVICE\s+RULE\s+RAISED\s+CLEARED\s+DETAIL\npark-3\s+panel-stale\s+2h ago\s+60m ago\s+panel: parking counts stale$/);
-  assert.match(alertsText({ open: [], recent: [] }, true, now), /none cleared recently/);
+  assert.match(alertsText({ open: [], recent: [b] }, true, style), /^no open alerts\n\nrecently cleared:\nDEVICE\s+RULE\s+RAISED\s+CLEARED\s+DETAIL\npark-3\s+panel-stale\s+2h ago\s+60m ago\s+panel: parking counts stale$/);
+  assert.match(alertsText({ open: [], recent: [] }, true, style), /none cleared recently/);
 });
 
 test('a device offline past afterS: raised, sent to the webhook, listed by tabla alerts; back: cleared and sent', async () => {

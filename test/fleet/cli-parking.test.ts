@@ -9,7 +9,8 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { occupancyEngine } from '../../fleet/engines/occupancy/index.js';
-import { correction, alignedTable } from '../../fleet/cli/commands/parking.js';
+import { correction } from '../../fleet/cli/commands/parking.js';
+import { table } from '../../fleet/cli/format.js';
 import { startFleet, tabla, tmpDir } from '../helpers.js';
 
 const catalogue = {
@@ -25,7 +26,7 @@ test('corrections parse as +N, -N or =N; anything else is a usage error', () => 
   assert.equal(correction('-3'), { delta: -3 });
   assert.equal(correction('=0'), { set: 0 });
   for (const bad of ['5', '+0', '=x', '++1', '-']) assert.throws(() => correction(bad), /\+N|changes nothing/);
-  assert.is(alignedTable(['ID', 'FREE'], [['a', 5], ['long-id', 120]]), 'ID       FREE\na           5\nlong-id   120');
+  assert.is(table(['ID', 'FREE'], [['a', 5], ['long-id', '-'], ['b', 120]], { colour: false, now: 0 }), 'ID       FREE\na           5\nlong-id     -\nb         120', "a count of '-' is none: the column stays numbers");
 });
 
 test('import, list, show and adjust through the CLI; the correction is in the history and goes to the counter', async () => {

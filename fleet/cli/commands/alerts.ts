@@ -12,9 +12,10 @@
 import type { Command } from 'commander';
 import type { AlertJson } from '../../engines/alerts/index.js';
 import { enc } from '../api.js';
+import { noHeadersOption, optionsGiven } from '../args.js';
 import type { CliContext } from '../context.js';
-import { age } from '../format.js';
-import { alignedTable } from './parking.js';
+import { age, table, type Style } from '../format.js';
+import { examples } from '../help.js';
 
 interface Alerts {
   open: AlertJson[];
@@ -30,37 +31,41 @@ interface Rules {
 }
 
 /** The open alerts (and, with `all`, the recently cleared ones) as aligned text. */
-export function alertsText(a: Alerts, all: boolean, now: number): string {
+export function alertsText(a: Alerts, all: boolean, style: Style): string {
+  const now = style.now;
   const open = a.open.length
-    ? alignedTable(
+    ? table(
         ['DEVICE', 'RULE', 'SINCE', 'DETAIL'],
         a.open.map((x) => [x.deviceId, x.rule, age(x.raisedAt, now), x.detail]),
+        style,
       )
     : 'no open alerts';
   if (!all) return open;
   const recent = a.recent.length
-    ? alignedTable(
+    ? table(
         ['DEVICE', 'RULE', 'RAISED', 'CLEARED', 'DETAIL'],
         a.recent.map((x) => [x.deviceId, x.rule, age(x.raisedAt, now), age(x.clearedAt, now), x.detail]),
+        style,
       )
     : 'none cleared recently';
   return `${open}\n\nrecently cleared:\n${recent}`;
 }
 
-export function rulesText(r: Rules): string {
+export function rulesText(r: Rules, style: Style): string {
   const params = (x: Rules['rules'][number]) =>
     Object.entries(x)
       .filter(([k]) => !['id', 'enabled', 'text'].includes(k))
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ') || '-';
-  const table = alignedTable(
+  const rules = table(
     ['RULE', 'ENABLED', 'THRESHOLD', 'WHEN'],
     r.rules.map((x) => [x.id, x.enabled ? 'yes' : 'no', params(x), x.text]),
+    style,
   );
   const hook = r.webhook
     ? `webhook ${r.webhook.target}: ${r.webhook.sent} sent, ${r.webhook.queued} queued, ${r.webhook.failed} failed, ${r.webhook.dropped} dropped${r.webhook.lastError ? ` (last error: ${r.webhook.lastError})` : ''}`
     : 'no webhook (TABLA_ALERTS_WEBHOOK or "webhook" in the alerts file)';
-  return `${table}\n\nfrom ${r.source}; evaluated every ${r.tickS} s; cleared alerts listed for ${r.recentHours} h\n${hook}`;
+  return `${rules}\n\nfrom ${r.source}; evaluated every ${r.tickS} s; cleared alerts listed for ${r.recentHours} h\n${hook}`;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -70,18 +75,23 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--all', 'with the recently cleared ones')
     .option('--device <id>', "only this device's")
     .option('--json', 'print JSON')
-    .action(async (o: { all?: boolean; device?: string; json?: boolean }) => {
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla alerts', 'tabla alerts --all --device stop-tomsiceva', 'tabla alerts --no-headers', 'tabla alerts --all --json', 'tabla alerts rules']))
+    .action(async (o: { all?: boolean; device?: string; json?: boolean; headers: boolean }) => {
       const a = await ctx.api().get<Alerts>(`/api/alerts${o.device ? `?device=${enc(o.device)}` : ''}`);
       if (o.json) return ctx.json(o.all ? a : { open: a.open });
-      ctx.out(alertsText(a, Boolean(o.all), ctx.style().now));
+      ctx.out(alertsText(a, Boolean(o.all), ctx.style(o)));
     });
   alerts
     .command('rules')
     .description('the alert rules in force and the webhook')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla alerts rules', 'tabla alerts rules --json']))
+    .action(async (_o, cmd: Command) => {
+      const o = optionsGiven<{ json?: boolean; headers: boolean }>(cmd);
       const r = await ctx.api().get<Rules>('/api/alerts/rules');
       if (o.json) return ctx.json(r);
-      ctx.out(rulesText(r));
+      ctx.out(rulesText(r, ctx.style(o)));
     });
 }

@@ -89,6 +89,8 @@ export interface ManyOptions {
   timeout: number;
   force?: boolean;
   json?: boolean;
+  /** false: the table without its header row (--no-headers) */
+  headers?: boolean;
 }
 
 export async function sendToMany(verb: string, sel: Selection, o: ManyOptions, api: FleetApi, ctx: CliContext): Promise<void> {
@@ -119,7 +121,7 @@ export async function sendToMany(verb: string, sel: Selection, o: ManyOptions, a
   }
   const summary = countOutcomes(results);
   if (o.json) ctx.json({ verb, summary, results });
-  else ctx.out(manyReport(verb, results, ctx.style()));
+  else ctx.out(manyReport(verb, results, ctx.style(o)));
   const bad = results.length - summary.succeeded;
   if (bad > 0) throw new Failure(`${verb}: ${bad} of ${results.length} devices did not succeed`);
 }

@@ -8,9 +8,10 @@
 import type { Command } from 'commander';
 import type { CommandRecord } from '../../commands.js';
 import { enc, type FleetApi } from '../api.js';
-import { jsonObject, positiveInt, positiveNumber } from '../args.js';
+import { jsonObject, noHeadersOption, positiveInt, positiveNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
+import { examples } from '../help.js';
 import { clockTime, commandLines, expiry, follow, isFinal, offlineNotice, stillWaiting, type Target } from './cmd-follow.js';
 import { sendToMany } from './cmd-many.js';
 
@@ -20,6 +21,7 @@ interface CommandOptions {
   wait?: boolean;
   timeout: number;
   json?: boolean;
+  headers: boolean;
   force?: boolean;
   role?: string;
   site?: string;
@@ -41,7 +43,21 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--site <site>', 'send to every device at this site (then give only the verb)')
     .option('--all', 'send to every device (then give only the verb)')
     .option('--force', 'queue it even if the device is not known to have the verb')
-    .option('--json', 'print the command record as JSON')
+    .option('--json', 'print the command record as JSON (with --role, --site or --all: the summary and each device\'s)')
+    .addOption(noHeadersOption())
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'tabla cmd bus-01 ping --wait',
+          `tabla cmd stop-tomsiceva set-log-level --args '{"level":"debug"}'`,
+          'tabla cmd status 3f2a9c1e',
+          'tabla cmd --role stop-display identify --timeout 60',
+          'tabla cmd --site velenje rebirth --no-headers',
+        ],
+        'With --role, --site or --all the verb goes to every device chosen: a table of who succeeded, failed,\nnever answered or is offline (the command stays queued for those), and exit 1 unless all succeeded.',
+      ),
+    )
     .action((id: string | undefined, verb: string | undefined, o: CommandOptions, cmd: Command) => {
       const many = o.all || o.role !== undefined || o.site !== undefined;
       if (many) {

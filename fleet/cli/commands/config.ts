@@ -11,6 +11,7 @@ import { enc } from '../api.js';
 import { jsonObject, jsonObjectOrFile } from '../args.js';
 import type { CliContext } from '../context.js';
 import { configState, configView } from '../format.js';
+import { examples } from '../help.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -119,13 +120,15 @@ function complete(settings: Json | null): Json {
 export function register(program: Command, ctx: CliContext): void {
   const config = program
     .command('config')
-    .description("get | set | diff <id>: a device's desired settings (versioned; it reports what it applied)");
+    .description("get | set | diff <id>: a device's desired settings (versioned; it reports what it applied)")
+    .addHelpText('after', examples(['tabla config get bus-01', 'tabla config set bus-01 logLevel=debug heartbeatS=15', 'tabla config diff bus-01']));
 
   config
     .command('get')
     .description('desired and reported config version, and the desired settings')
     .argument('<id>')
     .option('--json', 'print the JSON')
+    .addHelpText('after', examples(['tabla config get bus-01', 'tabla config get bus-01 --json']))
     .action(async (id: string, o: { json?: boolean }) => {
       const c = await ctx.api().get<DeviceConfigRecord>(`/api/devices/${enc(id)}/config`);
       if (o.json) ctx.json(c);
@@ -139,7 +142,18 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<change...>', 'key=value (value as JSON, else text; null removes), or one JSON object / @file.json')
     .option('--replace', 'send the JSON object as the whole settings document instead of merging it')
     .option('--json', 'print the JSON answer')
-    .addHelpText('after', `\nExamples:\n  tabla config set bus-01 logLevel=debug heartbeatS=15\n  tabla config set stop-1 modules.departures.horizonMin=90\n  tabla config set stop-1 '{"modules":{"kiosk":{"port":8091}}}'\n  tabla config set stop-1 --replace @settings.json\n\nValid keys:\n  ${validKeys().join('\n  ')}\n`)
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'tabla config set bus-01 logLevel=debug heartbeatS=15',
+          'tabla config set stop-1 modules.departures.horizonMin=90',
+          `tabla config set stop-1 '{"modules":{"kiosk":{"port":8091}}}'`,
+          'tabla config set stop-1 --replace @settings.json',
+        ],
+        `Valid keys:\n  ${validKeys().join('\n  ')}`,
+      ),
+    )
     .action(async (id: string, change: string[], o: { replace?: boolean; json?: boolean }, cmd: Command) => {
       const patch = usage(cmd, () => (o.replace ? replacement(change) : parsePatch(change)));
       const api = ctx.api();
@@ -161,6 +175,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('desired against reported: whether the device runs the desired version, and what that version sets')
     .argument('<id>')
     .option('--json', 'print the JSON')
+    .addHelpText('after', examples(['tabla config diff bus-01', 'tabla config diff bus-01 --json']))
     .action(async (id: string, o: { json?: boolean }) => {
       const c = await ctx.api().get<DeviceConfigRecord>(`/api/devices/${enc(id)}/config`);
       const inSync = c.desiredVersion === 0 || (c.reportedVersion === c.desiredVersion && !c.reportedError);

@@ -9,10 +9,14 @@ import type { Role } from '../../../protocols/index.js';
 import { enc } from '../api.js';
 import type { CliContext } from '../context.js';
 import type { DeviceSummary } from '../format.js';
+import { examples } from '../help.js';
 import { checkWritable, DEVICE_CONFIG_PATH, writeAgentConfig } from './provision.js';
 
 export function register(program: Command, ctx: CliContext): void {
-  const credentials = program.command('credentials').description("rotate <id>: new credentials for a device; the old secret stops working");
+  const credentials = program
+    .command('credentials')
+    .description("rotate <id>: new credentials for a device; the old secret stops working")
+    .addHelpText('after', examples(['tabla credentials rotate bus-01']));
 
   credentials
     .command('rotate')
@@ -22,6 +26,13 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--data-dir-on-device <path>', 'the agent data directory on the device (default /var/lib/tabla)')
     .option('--force', 'overwrite an existing config file (the old one holds the old secret, useless after this)')
     .option('--json', 'print what was done as JSON (never the secret: that is in the file)')
+    .addHelpText(
+      'after',
+      examples(
+        ['tabla credentials rotate bus-01', 'tabla credentials rotate stop-tomsiceva -o configs/stop-tomsiceva.agent.json --force', 'tabla credentials rotate bus-01 --json'],
+        `Copy the file to the device as ${DEVICE_CONFIG_PATH} and restart tabla-agent there: until then the device cannot connect.`,
+      ),
+    )
     .action(async (id: string, o: { out?: string; dataDirOnDevice?: string; force?: boolean; json?: boolean }) => {
       const file = path.resolve(o.out ?? `${id}.agent.json`);
       checkWritable(file, o.force); // before the rotation: a secret that cannot be written is lost

@@ -6,9 +6,10 @@ import { Option, type Command } from 'commander';
 import { ROLES } from '../../../protocols/index.js';
 import { PRESENCES } from '../../presence.js';
 import { enc } from '../api.js';
-import { positiveInt, positiveNumber } from '../args.js';
+import { noHeadersOption, positiveInt, positiveNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import { deviceView, devicesTable, type DeviceDetail, type DeviceSummary } from '../format.js';
+import { examples } from '../help.js';
 
 export interface DeviceFilter {
   role?: string;
@@ -38,9 +39,19 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--site <site>', 'only devices at this site')
     .addOption(new Option('--presence <presence>', 'only devices this present').choices(PRESENCES))
     .option('--json', 'print the JSON array')
-    .option('--no-headers', 'no header row (for scripts)')
+    .addOption(noHeadersOption())
     .option('-w, --watch [seconds]', 'redraw every few seconds (default 2) until interrupted', positiveNumber)
     .addOption(new Option('--times <n>', 'with --watch: stop after n refreshes').argParser(positiveInt).hideHelp())
+    .addHelpText(
+      'after',
+      examples([
+        'tabla devices',
+        'tabla devices --role stop-display --site velenje --presence offline',
+        'tabla devices --watch 5',
+        "tabla devices --presence offline --no-headers | cut -d' ' -f1",
+        'tabla devices --json',
+      ]),
+    )
     .action(async (o: DevicesOptions) => {
       const api = ctx.api();
       const filter: DeviceFilter = { ...(o.role ? { role: o.role } : {}), ...(o.site ? { site: o.site } : {}), ...(o.presence ? { presence: o.presence } : {}) };
@@ -50,7 +61,7 @@ export function register(program: Command, ctx: CliContext): void {
         const devices = filterDevices(all, filter);
         if (o.json) return ctx.json(devices);
         if (filtered && all.length > 0 && devices.length === 0) return ctx.out(`none of the ${all.length} devices matches ${Object.entries(filter).map(([k, v]) => `--${k} ${v}`).join(' ')}`);
-        ctx.out(devicesTable(devices, { ...ctx.style(), headers: o.headers }));
+        ctx.out(devicesTable(devices, ctx.style(o)));
       };
       if (o.watch === undefined) return show();
       const everyMs = (o.watch === true ? 2 : o.watch) * 1000;
@@ -69,9 +80,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('one device: identity, presence, health, outbox, streams, commands, config')
     .argument('<id>')
     .option('--json', 'print the JSON')
-    .action(async (id: string, o: { json?: boolean }) => {
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla device bus-01', 'tabla device bus-01 --json']))
+    .action(async (id: string, o: { json?: boolean; headers: boolean }) => {
       const d = await ctx.api().get<DeviceDetail>(`/api/devices/${enc(id)}`);
       if (o.json) ctx.json(d);
-      else ctx.out(deviceView(d, ctx.style()));
+      else ctx.out(deviceView(d, ctx.style(o)));
     });
 }

@@ -9,11 +9,12 @@ import type { Command } from 'commander';
 import { parseGtfsZip, type GtfsFeed } from '../../../protocols/index.js';
 import { parseAvlCsv, type AvlRow } from '../../engines/eta/avl.js';
 import { evaluate, type EvalResult } from '../../engines/eta/evaluate.js';
-import { positiveInt } from '../args.js';
+import { noHeadersOption, optionsGiven, positiveInt } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
 import { table, type Style } from '../format.js';
 import { readFeedSource } from '../gtfs-source.js';
+import { examples } from '../help.js';
 
 interface Arrival {
   line: string;
@@ -77,22 +78,20 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[stopId]', 'the GTFS stop_id (or a station id)')
     .option('--site <site>', 'the site whose timetable has the stop (when several do)')
     .option('--json', 'as JSON')
+    .addOption(noHeadersOption())
     .addHelpText(
       'after',
-      `
-Examples:
-  tabla eta LV12
-  tabla eta LV12 --site velenje --json
-  tabla eta eval --gtfs feed.zip --avl day1.csv --avl day2.csv
-
-"rt" marks a real-time time (from the bus's position, its fix at most 90 s old); "sched" one from
+      examples(
+        ['tabla eta LV12', 'tabla eta LV12 --site velenje --json', 'tabla eta eval --gtfs feed.zip --avl day1.csv --avl day2.csv'],
+        `"rt" marks a real-time time (from the bus's position, its fix at most 90 s old); "sched" one from
 the timetable.`,
+      ),
     )
-    .action(async (stopId: string | undefined, o: { site?: string; json?: boolean }) => {
-      if (!stopId) throw new Failure('a stop id: tabla eta <stopId> (tabla gtfs departures lists a stop\'s timetable; tabla eta --help)');
+    .action(async (stopId: string | undefined, o: { site?: string; json?: boolean; headers: boolean }, cmd: Command) => {
+      if (!stopId) return cmd.error("error: missing argument 'stopId' (tabla gtfs departures <stopId> lists a stop's timetable)", { exitCode: 2, code: 'tabla.usage' });
       const r = await ctx.api().get<Arrivals>(`/api/stops/${enc(stopId)}/arrivals${o.site ? `?site=${enc(o.site)}` : ''}`);
       if (o.json) return ctx.json(r);
-      const s = ctx.style();
+      const s = ctx.style(o);
       ctx.out(
         [
           `${r.stop.name ?? r.stop.id} (${r.stop.id}, site ${r.stop.site}) at ${hhmm(r.generatedAt)}`,
@@ -124,17 +123,17 @@ the timetable.`,
     .option('--json', 'print {score, buckets, mae, baselines: {schedule, delay}, samples} on the last line')
     .option('--predictions-out <csv>', 'write every prediction: sample_time,vehicle_id,trip_id,stop_id,stop_sequence,predicted_time')
     .option('--sample-every <s>', 'seconds between the samples of one vehicle (default 30)', positiveInt)
+    .addOption(noHeadersOption())
     .addHelpText(
       'after',
-      `
-Examples:
-  tabla eta eval --gtfs gtfs.zip --avl 2024-03-04.csv --avl 2024-03-05.csv
-  tabla eta eval --gtfs ./gtfs --avl trace.csv --json --predictions-out predictions.csv
-
-Runs on this machine (no fleet needed). The traces replay in time order, so the model learns as it
+      examples(
+        ['tabla eta eval --gtfs gtfs.zip --avl 2024-03-04.csv --avl 2024-03-05.csv', 'tabla eta eval --gtfs ./gtfs --avl trace.csv --json --predictions-out predictions.csv'],
+        `Runs on this machine (no fleet needed). The traces replay in time order, so the model learns as it
 goes. Actual arrivals come from the traces themselves; score = mean of the buckets' accuracy.`,
+      ),
     )
-    .action(async (o: { gtfs: string; avl: string[]; json?: boolean; predictionsOut?: string; sampleEvery?: number }) => {
+    .action(async (_o, cmd: Command) => {
+      const o = optionsGiven<{ gtfs: string; avl: string[]; json?: boolean; headers: boolean; predictionsOut?: string; sampleEvery?: number }>(cmd);
       const feed = loadFeed(await readFeedSource(o.gtfs));
       const rows: AvlRow[] = [];
       for (const file of o.avl) {
@@ -170,8 +169,7 @@ goes. Actual arrivals come from the traces themselves; score = mean of the bucke
           : {}),
       });
       if (out) await new Promise<void>((resolve, reject) => out!.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      // `eta` itself has --json: commander gives it the flag when it follows `eval`, so ask both.
-      if (o.json || eta.opts().json) {
+      if (o.json) {
         return ctx.out(
           JSON.stringify({
             score: result.score,
@@ -183,15 +181,16 @@ goes. Actual arrivals come from the traces themselves; score = mean of the bucke
           }),
         );
       }
-      ctx.out(evalText(result, ctx.style()));
+      ctx.out(evalText(result, ctx.style(o)));
     });
 
   program
     .command('vehicles')
     .description('the buses the ETA engine follows: trip, delay, next stop, load')
     .option('--json', 'as JSON')
-    .addHelpText('after', '\nExamples:\n  tabla vehicles\n  tabla vehicles --json\n')
-    .action(async (o: { json?: boolean }) => {
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla vehicles', 'tabla vehicles --no-headers', 'tabla vehicles --json']))
+    .action(async (o: { json?: boolean; headers: boolean }) => {
       const r = await ctx.api().get<{ vehicles: Vehicle[] }>('/api/vehicles');
       if (o.json) return ctx.json(r);
       if (!r.vehicles.length) return ctx.out('no bus has sent a position yet');
@@ -210,7 +209,7 @@ goes. Actual arrivals come from the traces themselves; score = mean of the bucke
             v.assignment,
             v.lastFix?.time ?? '-',
           ]),
-          ctx.style(),
+          ctx.style(o),
         ),
       );
     });
@@ -224,11 +223,9 @@ goes. Actual arrivals come from the traces themselves; score = mean of the bucke
     .option('--to <date>', 'up to this date or instant (default now)')
     .option('--csv', 'the stop-hour table as CSV: stop_id,stop_name,hour,boardings,alightings,visits')
     .option('--json', 'everything as JSON (with the load profiles)')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  tabla ridership\n  tabla ridership --route rumena --from 2026-11-01 --to 2026-12-01\n  tabla ridership --csv > ridership.csv\n',
-    )
-    .action(async (o: { route?: string; site?: string; from?: string; to?: string; csv?: boolean; json?: boolean }) => {
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla ridership', 'tabla ridership --route rumena --from 2026-11-01 --to 2026-12-01', 'tabla ridership --csv > ridership.csv']))
+    .action(async (o: { route?: string; site?: string; from?: string; to?: string; csv?: boolean; json?: boolean; headers: boolean }) => {
       const q = new URLSearchParams();
       for (const k of ['route', 'site', 'from', 'to'] as const) if (o[k]) q.set(k, o[k]!);
       const r = await ctx.api().get<Ridership>(`/api/ridership${q.size ? `?${q}` : ''}`);
@@ -244,7 +241,7 @@ goes. Actual arrivals come from the traces themselves; score = mean of the bucke
           ),
         );
       }
-      const s = ctx.style();
+      const s = ctx.style(o);
       const lines = [
         `${r.from} … ${r.to}${r.route ? `, route ${r.route}` : ''}: ${r.totals.visits} stop visits, ${r.totals.boardings} boardings, ${r.totals.alightings} alightings` +
           (r.unmapped.visits ? ` (${r.unmapped.visits} visits at no known stop)` : ''),
@@ -267,7 +264,7 @@ goes. Actual arrivals come from the traces themselves; score = mean of the bucke
     .argument('<vehicle>', 'the bus device id')
     .argument('<target>', 'a trip_id, a block_id, none or auto')
     .option('--json', 'the answer as JSON')
-    .addHelpText('after', '\nExamples:\n  tabla assign bus-01 rumena-b1\n  tabla assign bus-01 none\n  tabla assign bus-01 auto\n')
+    .addHelpText('after', examples(['tabla assign bus-01 rumena-b1', 'tabla assign bus-01 none', 'tabla assign bus-01 auto']))
     .action(async (vehicle: string, target: string, o: { json?: boolean }) => {
       const r = await ctx.api().request<{ id: string; assignment: string }>('PUT', `/api/vehicles/${enc(vehicle)}/assignment`, { target });
       if (o.json) return ctx.json(r);

@@ -14,6 +14,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { ApiFailure, type FleetApi } from '../api.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
+import { examples } from '../help.js';
 
 /** A flows file: a JSON array of nodes, or `{flows: [...]}` (read now, so a bad file is a usage error). */
 export function flowsFile(file: string): unknown[] {
@@ -45,13 +46,17 @@ async function flowsApi<T>(api: FleetApi, method: string, body?: unknown): Promi
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const flows = program.command('flows').description("the fleet's Node-RED flows: deploy a file, export what runs");
+  const flows = program
+    .command('flows')
+    .description("the fleet's Node-RED flows: deploy a file, export what runs")
+    .addHelpText('after', examples(['tabla flows export -o flows.json', 'tabla flows deploy flows.json']));
 
   flows
     .command('deploy')
     .description('replace every flow with those of a file (a Node-RED export)')
     .argument('<flows.json>', 'the flows, as Node-RED exports them', flowsFile)
     .option('--json', 'print the API answer as JSON')
+    .addHelpText('after', examples(['tabla flows deploy flows.json', 'tabla flows deploy flows.json --json'], 'Needs a fleet started with TABLA_NODE_RED=1.'))
     .action(async (nodes: unknown[], o: { json?: boolean }) => {
       const answer = await flowsApi<{ rev: string; nodes: number }>(ctx.api(), 'PUT', nodes);
       if (o.json) return ctx.json(answer);
@@ -62,6 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('export')
     .description('the flows in force, as JSON Node-RED imports')
     .option('-o, --output <file>', 'write them to this file (default: stdout)')
+    .addHelpText('after', examples(['tabla flows export', 'tabla flows export -o flows.json'], 'The output is JSON already: a Node-RED flows export.'))
     .action(async (o: { output?: string }) => {
       const answer = await flowsApi<{ rev: string; flows: unknown[] }>(ctx.api(), 'GET');
       const text = JSON.stringify(answer.flows, null, 2) + '\n';

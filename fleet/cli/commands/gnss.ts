@@ -13,13 +13,15 @@
 import fs from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type GnssFix, NmeaDecoder, type NmeaDecoderOptions } from '../../../protocols/index.js';
-import { positiveInt } from '../args.js';
+import { noHeadersOption, positiveInt } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
+import { examples } from '../help.js';
 
 interface DecodeFlags {
   baud: number;
   json?: boolean;
+  headers: boolean;
   dateFloor?: number;
 }
 
@@ -31,7 +33,10 @@ function isoDate(text: string): number {
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const gnss = program.command('gnss').description("decode <file|device>: a GNSS receiver's NMEA 0183, from a log or a serial port");
+  const gnss = program
+    .command('gnss')
+    .description("decode <file|device>: a GNSS receiver's NMEA 0183, from a log or a serial port")
+    .addHelpText('after', examples(['tabla gnss decode bus-01.nmea', 'tabla gnss decode /dev/ttyUSB0 --baud 4800']));
 
   gnss
     .command('decode')
@@ -40,6 +45,14 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--baud <n>', 'serial speed of a device', positiveInt, 9600)
     .option('--json', 'one JSON line per fix: {time, lat, lon, speed, course, fix, hdop, sats}')
     .option('--date-floor <YYYY-MM-DD>', 'earliest believable date; earlier ones are GPS week rollovers (default: the build year minus one; lower it for old logs)', isoDate)
+    .addOption(noHeadersOption())
+    .addHelpText(
+      'after',
+      examples(
+        ['tabla gnss decode bus-01.nmea', 'tabla gnss decode /dev/ttyUSB0 --baud 4800', 'tabla gnss decode old-receiver.log --date-floor 2010-01-01 --json', 'cat bus-01.nmea | tabla gnss decode /dev/stdin --no-headers'],
+        'Needs no fleet. After a file (or Ctrl-C on a device) a summary: fixes, refusals by reason, unsupported\nsentences and noise bytes.',
+      ),
+    )
     .action((source: string, o: DecodeFlags) => decode(source, o, ctx));
 }
 
@@ -107,7 +120,7 @@ async function decode(source: string, o: DecodeFlags, ctx: CliContext): Promise<
     for (const f of fixes) print(f);
     return;
   }
-  if (fixes.length) ctx.out([tableHead(), ...fixes.map(tableRow)].join('\n'));
+  if (fixes.length) ctx.out([...(o.headers ? [tableHead()] : []), ...fixes.map(tableRow)].join('\n'));
   ctx.out(`${fixes.length ? '\n' : ''}${summary(fixes.length, decoder)}`);
 }
 
@@ -118,7 +131,7 @@ async function live(path: string, o: DecodeFlags, decoder: NmeaDecoder, print: (
   await new Promise<void>((resolve, reject) =>
     port.open((err) => (err ? reject(new Failure(`cannot open ${path}: ${err.message}`)) : resolve())),
   );
-  if (!o.json) ctx.out(`${path} at ${o.baud} baud; Ctrl-C to stop\n${tableHead()}`);
+  if (!o.json) ctx.out(`${path} at ${o.baud} baud; Ctrl-C to stop${o.headers ? `\n${tableHead()}` : ''}`);
   let fixes = 0;
   await new Promise<void>((resolve, reject) => {
     let done = false;

@@ -12,11 +12,12 @@ import type { GtfsProblem } from '../../../protocols/index.js';
 import type { GtfsSiteSummary } from '../../engines/gtfs/feeds.js';
 import { DEFAULT_SITE, SITE_NAME, SITE_RULE } from '../../engines/gtfs/store.js';
 import { ApiFailure, enc } from '../api.js';
-import { positiveInt } from '../args.js';
+import { noHeadersOption, positiveInt } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
 import { type Style, table } from '../format.js';
 import { readFeedSource } from '../gtfs-source.js';
+import { examples } from '../help.js';
 
 /** Problems a refusal prints (--json gives all the fleet sent). */
 const REFUSAL_SHOWN = 20;
@@ -43,7 +44,10 @@ function site(text: string): string {
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  const gtfs = program.command('gtfs').description('import | info | remove | departures: the timetables in the fleet, one GTFS feed per site');
+  const gtfs = program
+    .command('gtfs')
+    .description('import | info | remove | departures: the timetables in the fleet, one GTFS feed per site')
+    .addHelpText('after', examples(['tabla gtfs import velenje-gtfs.zip --site velenje', 'tabla gtfs info', 'tabla gtfs departures LV12']));
 
   gtfs
     .command('import')
@@ -51,19 +55,17 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<zip|dir>', 'a GTFS zip, or a folder holding agency.txt, stops.txt, … (zipped here, .txt files only)')
     .option('--site <site>', 'the site the feed serves', site, DEFAULT_SITE)
     .option('--json', 'the fleet\'s answer as JSON (the summary, or the refusal with its reasons and problems)')
+    .addOption(noHeadersOption())
     .addHelpText(
       'after',
-      `
-Examples:
-  tabla gtfs import bullrunner-gtfs.zip --site campus
-  tabla gtfs import ./velenje-gtfs/ --site velenje
-  tabla gtfs import feed.zip --json
-
-A feed the fleet refuses (not a zip, a required file missing or unusable, over a limit) exits 1
+      examples(
+        ['tabla gtfs import bullrunner-gtfs.zip --site campus', 'tabla gtfs import ./velenje-gtfs/ --site velenje', 'tabla gtfs import feed.zip --json'],
+        `A feed the fleet refuses (not a zip, a required file missing or unusable, over a limit) exits 1
 with the reasons; the site keeps the feed it had. Rows with errors are skipped, not refused: they
 are listed by file:line (tabla gtfs info --site <site> --problems lists them all).`,
+      ),
     )
-    .action(async (source: string, o: { site: string; json?: boolean }) => {
+    .action(async (source: string, o: { site: string; json?: boolean; headers: boolean }) => {
       const { bytes, name } = await readFeedSource(source);
       let answer: Imported;
       try {
@@ -72,11 +74,11 @@ are listed by file:line (tabla gtfs info --site <site> --problems lists them all
         if (!(err instanceof ApiFailure) || err.status !== 422) throw err;
         const refusal = err.body as Refusal;
         if (o.json) ctx.json(refusal);
-        else ctx.out(refusalText(name, refusal, ctx.style()));
+        else ctx.out(refusalText(name, refusal, ctx.style(o)));
         throw new Failure(`${refusal.error} (site ${o.site} keeps the feed it had)`);
       }
       if (o.json) return ctx.json(answer);
-      const s = ctx.style();
+      const s = ctx.style(o);
       const total = answer.problems.error + answer.problems.warning;
       ctx.out(
         [
@@ -95,8 +97,9 @@ are listed by file:line (tabla gtfs info --site <site> --problems lists them all
     .option('--site <site>', 'only this site (default: every site)', site)
     .option('--problems', 'list the problems (file:line, field, message)')
     .option('--json', 'as JSON: {feeds: [...]}, or the one site\'s summary with --site')
-    .addHelpText('after', '\nExamples:\n  tabla gtfs info\n  tabla gtfs info --site campus --problems\n  tabla gtfs info --json\n')
-    .action(async (o: { site?: string; json?: boolean; problems?: boolean }) => {
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla gtfs info', 'tabla gtfs info --site campus --problems', 'tabla gtfs info --json']))
+    .action(async (o: { site?: string; json?: boolean; problems?: boolean; headers: boolean }) => {
       const api = ctx.api();
       const feeds = o.site ? [await api.get<GtfsSiteSummary>(`/api/gtfs/feeds/${enc(o.site)}`)] : (await api.get<{ feeds: GtfsSiteSummary[] }>('/api/gtfs')).feeds;
       const lists = o.problems
@@ -107,7 +110,7 @@ are listed by file:line (tabla gtfs info --site <site> --problems lists them all
         return ctx.json(o.site ? shown[0] : { feeds: shown });
       }
       if (!feeds.length) return ctx.out('no GTFS feed loaded (tabla gtfs import <zip|dir> --site <site> loads one)');
-      const s = ctx.style();
+      const s = ctx.style(o);
       ctx.out(
         feeds
           .map((f, i) =>
@@ -127,7 +130,7 @@ are listed by file:line (tabla gtfs info --site <site> --problems lists them all
     .description("remove a site's feed from the fleet, and its stored copy")
     .requiredOption('--site <site>', 'the site', site)
     .option('--json', 'the answer as JSON')
-    .addHelpText('after', '\nExamples:\n  tabla gtfs remove --site campus\n')
+    .addHelpText('after', examples(['tabla gtfs remove --site campus']))
     .action(async (o: { site: string; json?: boolean }) => {
       const r = await ctx.api().request<{ site: string; removed: boolean; stored: boolean }>('DELETE', `/api/gtfs/feeds/${enc(o.site)}`);
       if (o.json) return ctx.json(r);
@@ -142,11 +145,12 @@ are listed by file:line (tabla gtfs info --site <site> --problems lists them all
     .option('--from <iso>', 'from this instant (ISO 8601; default now)')
     .option('--minutes <n>', 'how far ahead (default 60)', positiveInt)
     .option('--json', 'as JSON')
+    .addOption(noHeadersOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  tabla gtfs departures 401\n  tabla gtfs departures 401 --site campus --from 2026-11-30T08:00:00+01:00 --minutes 30\n',
+      examples(['tabla gtfs departures 401', 'tabla gtfs departures 401 --site campus --from 2026-11-30T08:00:00+01:00 --minutes 30', 'tabla gtfs departures LV12 --no-headers']),
     )
-    .action(async (stopId: string, o: { site?: string; from?: string; minutes?: number; json?: boolean }) => {
+    .action(async (stopId: string, o: { site?: string; from?: string; minutes?: number; json?: boolean; headers: boolean }) => {
       const q = new URLSearchParams({ ...(o.site ? { site: o.site } : {}), ...(o.from ? { from: o.from } : {}), minutes: String(o.minutes ?? 60) });
       const d = await ctx.api().get<Departures>(`/api/gtfs/stops/${enc(stopId)}/departures?${q}`);
       if (o.json) return ctx.json(d);
@@ -156,7 +160,7 @@ are listed by file:line (tabla gtfs info --site <site> --problems lists them all
         table(
           ['departs', 'line', 'to', 'trip'],
           d.departures.map((x) => [x.departsAt.slice(11, 16) + (x.exact ? '' : '~'), x.route, x.headsign, x.tripId]),
-          ctx.style(),
+          ctx.style(o),
         ),
       );
     });

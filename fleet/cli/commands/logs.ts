@@ -23,6 +23,7 @@ import { enc, type FleetApi } from '../api.js';
 import { positiveInt, positiveNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
+import { examples } from '../help.js';
 
 const POLL_MS = 250;
 /** How long one follow request asks the device to ship, and how often it is renewed. */
@@ -67,7 +68,14 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--follow', 'print new lines as they arrive until Ctrl-C')
     .option('--limit <lines>', 'at most this many lines of the slice (the newest)', positiveInt, 1000)
     .option('--timeout <seconds>', 'how long to wait for the device to answer', positiveNumber, 15)
-    .option('--json', 'print the lines as JSON')
+    .option('--json', 'print the lines as JSON (with --follow: one object a line)')
+    .addHelpText(
+      'after',
+      examples(
+        ['tabla logs bus-01', 'tabla logs bus-01 --since 10m', 'tabla logs bus-01 --since 2026-11-27T05:10:00Z --limit 200 --json', 'tabla logs bus-01 --follow'],
+        'A line: <time> <level> <module>: <message> key=value…, as the device logged it. A device that does not\nanswer in --timeout gets the lines the fleet already had, a warning, and exit 1.',
+      ),
+    )
     .action((id: string, o: LogsOptions) => showLogs(id, o, ctx.api(), ctx));
 }
 

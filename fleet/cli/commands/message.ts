@@ -18,8 +18,10 @@ import os from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UNTIL_FORMS, untilFormError } from '../../engines/displays/until.js';
 import { ApiFailure, enc, type FleetApi } from '../api.js';
+import { noHeadersOption } from '../args.js';
 import type { CliContext } from '../context.js';
 import { table } from '../format.js';
+import { examples } from '../help.js';
 
 type Target = { stop: string } | { site: string } | { all: true };
 
@@ -40,6 +42,7 @@ interface MessageOptions {
   id?: string;
   list?: boolean;
   json?: boolean;
+  headers: boolean;
 }
 
 const MAX_TEXT = 500;
@@ -73,24 +76,26 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--id <id>', 'with --clear: the one message to clear')
     .option('--list', 'list the messages in force')
     .option('--json', 'print the API answer as JSON')
+    .addOption(noHeadersOption())
     .addHelpText(
       'after',
-      `
-Examples:
-  tabla message LV12 "Postaja zaprta zaradi del, vstop na LV13" --until 18:00
-  tabla message --site velenje "Danes brezplačen prevoz" --until "tomorrow 04:00"
-  tabla message all "Test of the displays" --until +10m
-  tabla message LV12 --clear
-  tabla message --list
-
-A wall-clock --until (18:00, 2026-11-30T18:00) is read in the fleet's time zone; a past time is refused.`,
+      examples(
+        [
+          'tabla message LV12 "Postaja zaprta zaradi del, vstop na LV13" --until 18:00',
+          'tabla message --site velenje "Danes brezplačen prevoz" --until "tomorrow 04:00"',
+          'tabla message all "Test of the displays" --until +10m',
+          'tabla message LV12 --clear',
+          'tabla message --list',
+        ],
+        "A wall-clock --until (18:00, 2026-11-30T18:00) is read in the fleet's time zone; a past time is refused.",
+      ),
     )
     .action(async (target: string | undefined, text: string | undefined, o: MessageOptions, cmd: Command) => {
       const usage = (message: string): never => cmd.error(`error: ${message}`, { exitCode: 2, code: 'tabla.usage' });
       const words = [target, text].filter((x): x is string => x !== undefined);
       if (o.list) {
         if (words.length || o.clear || o.site || o.until || o.id) usage('--list takes no target, text or other option');
-        return list(ctx.api(), ctx, o.json);
+        return list(ctx.api(), ctx, o);
       }
       if (o.id && !o.clear) usage('--id goes with --clear (tabla message --clear --id <id>)');
       if (o.clear) {
@@ -147,18 +152,20 @@ A wall-clock --until (18:00, 2026-11-30T18:00) is read in the fleet's time zone;
     .command('messages')
     .description('list the banners in force on the stop displays (tabla message --list)')
     .option('--json', 'print the JSON')
-    .action((o: { json?: boolean }) => list(ctx.api(), ctx, o.json));
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla messages', 'tabla messages --no-headers', 'tabla messages --json']))
+    .action((o: { json?: boolean; headers: boolean }) => list(ctx.api(), ctx, o));
 }
 
-async function list(api: FleetApi, ctx: CliContext, json?: boolean): Promise<void> {
+async function list(api: FleetApi, ctx: CliContext, o: { json?: boolean; headers: boolean }): Promise<void> {
   const r = await api.get<{ timeZone: string; messages: MessageView[] }>('/api/messages');
-  if (json) return ctx.json(r);
+  if (o.json) return ctx.json(r);
   if (r.messages.length === 0) return ctx.out('no messages in force (tabla message <stopId|all> "<text>" puts one)');
   ctx.out(
     table(
       ['id', 'on', 'text', 'until', 'displays', 'by'],
       r.messages.map((m) => [m.id, targetText(m.target), m.text, m.until === null ? 'cleared' : m.until.slice(0, 16).replace('T', ' '), m.displays, m.createdBy ?? '-']),
-      ctx.style(),
+      ctx.style(o),
     ) + `\n(times in ${r.timeZone})`,
   );
 }

@@ -7,8 +7,10 @@
 import type { Command } from 'commander';
 import type { StreamLastSeen } from '../../engines/streams/index.js';
 import { ApiFailure, enc, type FleetApi } from '../api.js';
+import { noHeadersOption } from '../args.js';
 import type { CliContext } from '../context.js';
 import { age, duration, table, type DeviceDetail, type Style } from '../format.js';
+import { examples } from '../help.js';
 
 /** The outbox view of one device, from `GET /api/devices/:id`. */
 export function outboxView(d: DeviceDetail, lastSeen: StreamLastSeen[], style: Style): string {
@@ -36,13 +38,14 @@ export function register(program: Command, ctx: CliContext): void {
     .description("a device's outbox: depth, oldest, dropped (its last heartbeat) and the fleet's per-stream marks")
     .argument('<id>')
     .option('--json', 'print the JSON')
-    .option('--no-headers', 'no header row on the table')
+    .addOption(noHeadersOption())
+    .addHelpText('after', examples(['tabla outbox bus-01', 'tabla outbox bus-01 --no-headers', 'tabla outbox bus-01 --json']))
     .action(async (id: string, o: { json?: boolean; headers: boolean }) => {
       const api = ctx.api();
       const d = await api.get<DeviceDetail>(`/api/devices/${enc(id)}`);
       const last = await lastReceived(api, d.id);
       if (o.json) return ctx.json({ id: d.id, presence: d.presence, lastSeen: d.lastSeen, outbox: d.state?.outbox ?? d.outbox, streams: d.streams, lastReceived: last });
-      ctx.out(outboxView(d, last, { ...ctx.style(), headers: o.headers }));
+      ctx.out(outboxView(d, last, ctx.style(o)));
     });
 }
 

@@ -17,9 +17,11 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { CarParkStatus } from '../../../protocols/index.js';
 import type { CommandRecord } from '../../commands.js';
 import { ApiFailure, enc } from '../api.js';
+import { noHeadersOption } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
-import { age } from '../format.js';
+import { age, table, type Style } from '../format.js';
+import { examples } from '../help.js';
 
 type Correction = { delta: number } | { set: number };
 
@@ -54,22 +56,14 @@ const siteName = (text: string) => {
   return text;
 };
 
-/** Columns padded to their widest cell, two spaces apart; numbers to the right. */
-export function alignedTable(head: string[], rows: (string | number)[][]): string {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[\d.%-]+$/.test(String(r[i]))));
-  const width = head.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  const pad = (s: string, i: number) => (numeric[i] ? s.padStart(width[i]!) : s.padEnd(width[i]!));
-  return cells.map((r) => r.map((c, i) => pad(c, i)).join('  ').trimEnd()).join('\n');
-}
-
 const dash = (x: number | null | undefined) => (x === null || x === undefined ? '-' : String(x));
 
-function listText(statuses: CarParkStatus[], now: number): string {
+function listText(statuses: CarParkStatus[], style: Style): string {
   if (!statuses.length) return 'no car parks (tabla parking import <catalogue.json> adds a site\'s)';
-  return alignedTable(
+  return table(
     ['ID', 'NAME', 'SITE', 'STATE', 'FREE', 'CAPACITY', 'OCCUPIED', '%', 'TREND', 'LAST COUNT'],
-    statuses.map((s) => [s.id, s.name, s.site, s.state, dash(s.free), s.capacity, s.occupied, dash(s.percent), s.trend ?? '-', age(s.updatedAt, now)]),
+    statuses.map((s) => [s.id, s.name, s.site, s.state, s.free ?? '-', s.capacity, s.occupied, s.percent ?? '-', s.trend ?? '-', age(s.updatedAt, style.now)]),
+    style,
   );
 }
 
@@ -116,21 +110,23 @@ export function register(program: Command, ctx: CliContext): void {
     .description('list | import | show | adjust: the car parks the fleet counts (no subcommand: the list)')
     .option('--site <site>', 'only this site (list); the site a catalogue is for (import)', siteName)
     .option('--json', 'as JSON')
+    .addOption(noHeadersOption())
     .addHelpText(
       'after',
-      `
-Examples:
-  tabla parking
-  tabla parking import celje-car-parks.json --site celje
-  tabla parking show glazija
-  tabla parking adjust glazija -3 --reason "three cars left through the barrier while it was open"
-  tabla parking adjust mestni-park =0 --reason "empty at 05:00, checked on site"`,
+      examples([
+        'tabla parking',
+        'tabla parking --site celje --no-headers',
+        'tabla parking import celje-car-parks.json --site celje',
+        'tabla parking show glazija',
+        'tabla parking adjust glazija -3 --reason "three cars left through the barrier while it was open"',
+        'tabla parking adjust mestni-park =0 --reason "empty at 05:00, checked on site"',
+      ]),
     )
     .action(async (_o, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ site?: string; json?: boolean }>();
+      const o = cmd.optsWithGlobals<{ site?: string; json?: boolean; headers: boolean }>();
       const body = await ctx.api().get<{ carParks: CarParkStatus[] }>(`/api/parking${o.site ? `?site=${enc(o.site)}` : ''}`);
       if (o.json) return ctx.json(body);
-      ctx.out(listText(body.carParks, ctx.style().now));
+      ctx.out(listText(body.carParks, ctx.style(o)));
     });
 
   parking
@@ -139,6 +135,7 @@ Examples:
     .argument('<file.json>', '{site, timeZone, carParks: [{id, name, kind, capacity, lat, lon, address, thresholds, openingHours, staleAfterS, recalibrate}]}')
     .option('--site <site>', "the site (default: the file's own \"site\")", siteName)
     .option('--json', "the fleet's answer as JSON")
+    .addHelpText('after', examples(['tabla parking import celje-car-parks.json --site celje', 'tabla parking import velenje.json --json']))
     .action(async (file: string, _o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ site?: string; json?: boolean }>();
       let doc: unknown;
@@ -167,6 +164,7 @@ Examples:
     .description('one car park: its status, thresholds, counts, counters and panels, and its history')
     .argument('<id>', 'car park id')
     .option('--json', 'as JSON')
+    .addHelpText('after', examples(['tabla parking show glazija', 'tabla parking show glazija --json']))
     .action(async (id: string, _o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ json?: boolean }>();
       const d = await ctx.api().get<Detail>(`/api/parking/${enc(id)}`);
@@ -182,6 +180,13 @@ Examples:
     .requiredOption('--reason <why>', 'why (kept in the history with who and when)')
     .option('--by <name>', 'who (default: the user running tabla)')
     .option('--json', "the fleet's answer and the forwarded commands as JSON")
+    .addHelpText(
+      'after',
+      examples(
+        ['tabla parking adjust glazija -3 --reason "three cars left through the barrier while it was open"', 'tabla parking adjust mestni-park =0 --reason "empty at 05:00, checked on site" --by "M. Novak"'],
+        'The correction is forwarded as the command `adjust` to each counter labelled carPark=<id>; one that\ndoes not take the verb answers `rejected`, and the fleet\'s correction stands.',
+      ),
+    )
     .action(async (id: string, c: Correction, _o, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ reason: string; by?: string; json?: boolean }>();
       const by = o.by?.trim() || osUser();

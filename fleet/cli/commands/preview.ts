@@ -14,6 +14,7 @@ import { positiveInt } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
 import { age } from '../format.js';
+import { examples } from '../help.js';
 
 interface FrameInfo {
   id: string;
@@ -47,6 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--width <columns>', 'draw it this many columns wide (default: the terminal, else 100)', positiveInt)
     .option('--braille', 'draw with braille dots (finer) instead of half blocks')
     .option('--json', "print the frame's details as JSON")
+    .addHelpText('after', examples(['tabla preview stop-tomsiceva', 'tabla preview stop-tomsiceva --braille --width 80', 'tabla preview panel-glazija -o glazija.png', 'tabla preview stop-tomsiceva --json']))
     .action(async (id: string, o: PreviewOptions) => {
       const api = ctx.api();
       const info = await api.get<FrameInfo>(`/api/devices/${enc(id)}/frame`);

@@ -11,9 +11,11 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ROLES, type Role } from '../../../protocols/index.js';
 import { agentConfigFor } from '../../provision.js';
 import { ApiFailure, type FleetApi } from '../api.js';
+import { noHeadersOption } from '../args.js';
 import type { CliContext } from '../context.js';
 import { Failure } from '../errors.js';
-import type { DeviceSummary } from '../format.js';
+import { table, type DeviceSummary } from '../format.js';
+import { examples } from '../help.js';
 
 export const DEVICE_CONFIG_PATH = '/etc/tabla/agent.json';
 
@@ -25,6 +27,7 @@ interface ProvisionOptions {
   dataDirOnDevice?: string;
   force?: boolean;
   json?: boolean;
+  headers: boolean;
   label: Record<string, string>;
 }
 
@@ -132,9 +135,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite an existing config file')
     .option('--json', 'print what was provisioned as JSON (never the secret: that is in the file)')
     .option('--label <key=value>', 'a label, repeatable: stop=<GTFS stop_id> (which stop a display shows), capacity=<passengers> (a bus), label=<fleet number>', labelOption, {})
+    .addOption(noHeadersOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  tabla provision bus-01 --role bus --site velenje --label label=101 --label capacity=60\n  tabla provision stop-tomsiceva --role stop-display --site velenje --label stop=LV12 -o configs/stop-tomsiceva.agent.json\n  tabla provision --from devices.csv -o configs/   (columns: id,role,site,stop,…)\n\nThe files hold secrets: *.agent.json is git-ignored in this repository.\n',
+      examples(
+        [
+          'tabla provision bus-01 --role bus --site velenje --label label=101 --label capacity=60',
+          'tabla provision stop-tomsiceva --role stop-display --site velenje --label stop=LV12 -o configs/stop-tomsiceva.agent.json',
+          'tabla provision --from devices.csv -o configs/   (columns: id,role,site,stop,…)',
+        ],
+        'The files hold secrets: *.agent.json is git-ignored in this repository. A batch (--from) is listed as\na table: device, role, site, file (--no-headers drops its header row).',
+      ),
     )
     .action(async (id: string | undefined, o: ProvisionOptions, cmd: Command) => {
       const rows = batchOrOne(id, o, cmd);
@@ -153,7 +164,11 @@ export function register(program: Command, ctx: CliContext): void {
         }
       }
       if (o.json) return ctx.json(batch ? done : done[0]);
-      for (const d of done) {
+      if (batch) {
+        ctx.out(table(['device', 'role', 'site', 'file'], done.map((d) => [d.id, d.role, d.site ?? '-', d.file]), ctx.style(o)));
+        ctx.out(`provisioned ${done.length} device${done.length === 1 ? '' : 's'}; broker ${done[0]!.mqttUrl}; each file has mode 0600: it holds its device's secret, shown nowhere else`);
+      }
+      for (const d of batch ? [] : done) {
         ctx.out(
           [
             `provisioned ${d.id} (${d.role}${d.site ? `, site ${d.site}` : ''}); broker ${d.mqttUrl}`,
