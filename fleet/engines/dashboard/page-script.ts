@@ -223,6 +223,8 @@ VIEWS.overview = {
 };
 function configText(c) {
   if (!c) return '';
+  // Nothing pushed yet (tabla config set): the agent runs on its own file.
+  if (!c.desired && c.reported == null && !c.error) return 'its file';
   return 'v' + (c.reported == null ? '?' : c.reported) + (c.desired != null && c.desired !== c.reported ? ' (wants v' + c.desired + ')' : '') + (c.error ? ' error: ' + c.error : '');
 }
 function troubleTable(list) {
