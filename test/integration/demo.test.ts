@@ -14,6 +14,8 @@
  * moves the counts, Glazija reaches `full` within the first minutes, a guidance panel on its road
  * shows ZASEDENO (its frame, and the PNG its simulated sign saves), the open data answer
  * (/parking.json, /parking/datex2), and each information panel's page answers on the port printed.
+ * The dashboard, driven in Chromium (demo-dashboard.ts), shows it all live, and a command from it
+ * reaches a display.
  *
  * The demo runs on today's timetable at the time the test runs. What can be asked of it depends
  * on how many buses the timetable has in service now, which the demo prints ("N of the 3 buses are
@@ -36,6 +38,7 @@ import { CAR_PARKS } from '../../scripts/celje/car-parks.mjs';
 import { panelPng } from '../../scripts/celje/panels.mjs';
 import { celjeDevices } from '../../scripts/celje/town.mjs';
 import { freePort, tmpDir, waitFor } from '../helpers.js';
+import { dashboardOnDemo } from './demo-dashboard.js';
 
 const { transit_realtime } = GtfsRealtimeBindings;
 const BUSES = ['bus-lokalc-1', 'bus-lokalc-2', 'bus-lokalc-3'];
@@ -416,6 +419,11 @@ demo("the buses' doors play the riders written for them, and a stop's riders rea
   );
   assert.ok(ridership.totals.boardings + ridership.totals.alightings > 0, 'riders counted');
   for (const s of ridership.stops) assert.ok(demo.feed.stops.has(s.stopId), `${s.stopId} is a stop of the feed`);
+});
+
+demo('the dashboard in Chromium: every agent online, Identify reaches a stop display and its answer shows; screenshots as artefacts', async ({ d }) => {
+  const shots = await dashboardOnDemo({ base: d!.base, token: d!.token, agents: AGENTS, display: 'stop-velenje-trznica', carPark: 'glazija' });
+  for (const f of shots) assert.ok(fs.statSync(f).size > 10_000, `${f} saved`);
 });
 
 demo('a `restart` command: the agent acknowledges and exits, and the demo starts it again, as systemd would', async ({ d }) => {
