@@ -145,6 +145,8 @@ if (!fs.existsSync(CHROMIUM)) {
         return ids.includes('in1') && ids.includes('dbg1') ? ids : null;
       }, 20_000);
       assert.ok(deployed.includes('tab1'));
+      // Counted like a deploy through the API.
+      await waitFor('the deploy counted', async () => /^tabla_node_red_deploys_total 1$/m.test(await (await fetch(`${fleet.httpUrl}/metrics`)).text()));
 
       // The inject node's button (a runtime admin route), and the debug message over the editor's WebSocket.
       // (A string: the test's compiler would wrap named functions in a helper the page does not have.)

@@ -45,13 +45,10 @@ export function editorEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export function nodeRedEngine(options: NodeRedEngineOptions = {}): FleetEngine {
   let red: EmbeddedNodeRed | null = null;
-  let unlisten: (() => void) | null = null;
-  let unmount: (() => void) | null = null;
+  /** What to undo at stop, last first: listeners, the editor's mount. */
+  const undo: (() => void)[] = [];
   const stop = async () => {
-    unmount?.();
-    unmount = null;
-    unlisten?.();
-    unlisten = null;
+    for (const u of undo.splice(0).reverse()) u();
     const r = red;
     red = null;
     await r?.stop();
@@ -61,7 +58,7 @@ export function nodeRedEngine(options: NodeRedEngineOptions = {}): FleetEngine {
     async start(ctx) {
       const m = ctx.metrics;
       m.define('tabla_node_red_errors_total', 'counter', 'Errors Node-RED reported (a node that threw or failed; logged with its id), by node type.');
-      m.define('tabla_node_red_deploys_total', 'counter', 'Full deploys of the flows (tabla flows deploy).');
+      m.define('tabla_node_red_deploys_total', 'counter', 'Deploys of the flows (tabla flows deploy, or Deploy in the editor).');
       m.define('tabla_node_red_events_total', 'counter', 'Fleet events handed to listening Tabla nodes, by kind.');
 
       const log = ctx.log;
@@ -94,12 +91,19 @@ export function nodeRedEngine(options: NodeRedEngineOptions = {}): FleetEngine {
         modules.set(deviceId, state.modules);
         for (const f of faults) publish('device', { kind: 'fault', deviceId, ...f });
       });
-      unlisten = options.boards?.listen((e) => publish('board', e)) ?? null;
+      if (options.boards) undo.push(options.boards.listen((e) => publish('board', e)));
 
       try {
         const withEditor = options.editor ?? editorEnabled();
         red = await EmbeddedNodeRed.start({ dataDir: ctx.dataDir, bridge, onLog, ...(withEditor ? { editor: { root: `${EDITOR_PATH}/` } } : {}) });
-        addFlowRoutes(ctx, () => red, () => m.inc('tabla_node_red_deploys_total'));
+        addFlowRoutes(ctx, () => red);
+        // Every deploy, wherever it came from (the API or the editor); its start-up load is none.
+        undo.push(
+          red.onDeploy((revision) => {
+            m.inc('tabla_node_red_deploys_total');
+            log.info('flows deployed', { revision: revision.slice(0, 12) });
+          }),
+        );
         const editor = red.editor;
         if (editor) {
           // Requests and upgrades after a stop find nothing rather than a stopped runtime.
@@ -114,7 +118,7 @@ export function nodeRedEngine(options: NodeRedEngineOptions = {}): FleetEngine {
             },
             upgrade: (req, socket, head) => editor.upgrade(req, socket, head),
           });
-          unmount = () => ctx.routes.unmount(EDITOR_PATH);
+          undo.push(() => ctx.routes.unmount(EDITOR_PATH));
         }
         log.info('Node-RED started', { nodes: (await red.getFlows())?.flows?.length ?? 0, editor: editor ? EDITOR_PATH : null });
       } catch (err) {

@@ -11,7 +11,7 @@ import type { EngineContext } from '../engine.js';
 import type { EmbeddedNodeRed } from './runtime.js';
 import { flowsTrouble } from './settings.js';
 
-export function addFlowRoutes(ctx: EngineContext, red: () => EmbeddedNodeRed | null, deployed: (nodes: number) => void): void {
+export function addFlowRoutes(ctx: EngineContext, red: () => EmbeddedNodeRed | null): void {
   const running = () => {
     const r = red();
     if (!r) throw new HttpError(503, 'Node-RED is not running');
@@ -27,9 +27,6 @@ export function addFlowRoutes(ctx: EngineContext, red: () => EmbeddedNodeRed | n
     const trouble = flowsTrouble(flows, await r.types());
     if (trouble) throw new HttpError(400, trouble);
     const { rev } = await r.setFlows(flows as unknown[]);
-    const nodes = (flows as unknown[]).length;
-    deployed(nodes);
-    ctx.log.info('flows deployed', { rev, nodes });
-    return { body: { rev, nodes } };
+    return { body: { rev, nodes: (flows as unknown[]).length } };
   });
 }

@@ -222,6 +222,15 @@ export class EmbeddedNodeRed {
     }
   }
 
+  /** Calls `listener` after each deploy (`tabla flows deploy` or the editor's Deploy); returns the unsubscribe. */
+  onDeploy(listener: (revision: string) => void): () => void {
+    const heard = (e: { id?: string; payload?: { revision?: unknown } }) => {
+      if (e?.id === 'runtime-deploy') listener(String(e.payload?.revision ?? ''));
+    };
+    this.#red.events.on('runtime-event', heard);
+    return () => void this.#red.events.off('runtime-event', heard);
+  }
+
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
