@@ -11,11 +11,10 @@
  * heartbeats are uPlot charts from the fleet's stored heartbeats, extended live → ridership per
  * stop and hour is a uPlot bar chart of a bus's counted visits.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Agent } from '../../device/agent.js';
 import { departures } from '../../device/modules/departures/index.js';
 import { gps } from '../../device/modules/gps/index.js';
@@ -30,6 +29,7 @@ import { AgentConfig, State, encode, topic, type CarParkStatus, type Role } from
 import type { FleetService } from '../../fleet/service.js';
 import { LAT, T0, lineFeed, lonOf } from '../fixtures/eta-line.js';
 import { SteppableClock, api, deviceClient, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
+import { chromiumHere, launchChromium } from '../browser.js';
 
 /** The page's document, as the functions run in the browser see it (the project compiles without the DOM's types). */
 declare const document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): { length: number } };
@@ -42,7 +42,6 @@ interface PageElement {
   naturalHeight?: number;
 }
 
-const CHROMIUM = process.env.TABLA_CHROMIUM ?? '/usr/bin/chromium';
 /** A folder to save screenshots of the views in (to look at them), if set. */
 const SHOTS = process.env.TABLA_DASHBOARD_SHOTS;
 const DISPLAY_SETTINGS = { refreshMinIntervalS: 0, tickS: 1, liveMaxAgeS: 30, realtimeMaxAgeS: 30 };
@@ -58,12 +57,7 @@ function carPark(over: Partial<CarParkStatus>): CarParkStatus {
   return { id: 'glazija', name: 'Glazija', site: 'town', kind: 'garage', capacity: 400, occupied: 300, free: 100, percent: 75, trend: 'steady', state: 'spacesAvailable', open: true, updatedAt: '2026-11-30T08:02:00+01:00', ...over };
 }
 
-if (!fs.existsSync(CHROMIUM)) {
-  test('the dashboard in Chromium', () => {
-    if (process.env.CI) assert.unreachable(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-    console.log(`  (skipped: no Chromium at ${CHROMIUM}; apt-get install chromium)`);
-  });
-} else {
+if (chromiumHere(test, 'the dashboard in Chromium')) {
   test('the dashboard in Chromium: log in with the token, a display goes online live, its frame in the mirror, identify succeeds', async () => {
     const clock = new SteppableClock();
     clock.offsetMs = T0 + 150_000 - Date.now(); // 08:02:30 on the feed's Monday
@@ -83,7 +77,7 @@ if (!fs.existsSync(CHROMIUM)) {
     let browser: Browser | null = null;
     const clients: Awaited<ReturnType<typeof deviceClient>>[] = [];
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+      browser = await launchChromium();
       const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
       const host = new URL(fleet.httpUrl).host;
       const external: string[] = [];

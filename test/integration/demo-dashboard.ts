@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../browser.js';
 
-const CHROMIUM = process.env.TABLA_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTEFACTS = path.join(process.env.TABLA_ARTEFACTS ?? path.join(ROOT, 'artefacts'), 'dashboard');
 
@@ -41,7 +41,7 @@ export async function dashboardOnDemo(o: DemoPage): Promise<string[]> {
   const shots: string[] = [];
   let browser: Browser | null = null;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+    browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     const host = new URL(o.base).host;
     const external: string[] = [];

@@ -16,10 +16,9 @@
  * One wall clock for fleet and agent (07:54:30 on the feed's Monday); the browser only shows what the
  * agent's view says.
  */
-import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Agent } from '../../device/agent.js';
 import { kiosk } from '../../device/modules/kiosk/index.js';
 import { displaysEngine } from '../../fleet/engines/displays/index.js';
@@ -33,8 +32,8 @@ import { AgentConfig, type CarParkStatus } from '../../protocols/index.js';
 import { T0, lineFeed } from '../fixtures/eta-line.js';
 import { gbfsServer } from '../fixtures/gbfs-server.js';
 import { SteppableClock, api, freePort, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
+import { chromiumHere, launchChromium } from '../browser.js';
 
-const CHROMIUM = process.env.TABLA_CHROMIUM ?? '/usr/bin/chromium';
 
 function carPark(id: string, name: string, over: Partial<CarParkStatus> = {}): CarParkStatus {
   return {
@@ -66,13 +65,7 @@ async function panelConfig(fleet: FleetService, port: number): Promise<AgentConf
 
 const text = (page: Page, selector: string) => page.locator(selector).innerText();
 
-if (!fs.existsSync(CHROMIUM)) {
-  // CI installs it (.ci/run); elsewhere the test says why it did not run, and fails only in CI.
-  test('the information panel in Chromium', () => {
-    if (process.env.CI) assert.unreachable(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-    console.log(`  (skipped: no Chromium at ${CHROMIUM}; apt-get install chromium)`);
-  });
-} else {
+if (chromiumHere(test, 'the information panel in Chromium')) {
   test('the information panel in Chromium: car parks with ZASEDENO, EN and the Buses tab by touch, the stale banner without the fleet', async () => {
     const clock = new SteppableClock();
     clock.offsetMs = T0 - 5.5 * 60_000 - Date.now(); // 07:54:30
@@ -105,7 +98,7 @@ if (!fs.existsSync(CHROMIUM)) {
         return body?.carParks.length === 3 && body.notices.length === 1 && body.bikes?.length === 2;
       });
 
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, hasTouch: true, locale: 'sl-SI' });
       const page = await context.newPage();
       const external: string[] = [];

@@ -10,16 +10,15 @@
  * (a route the node adds to the runtime's admin app) runs the flow, and the debug message comes
  * back over the editor's WebSocket (`/red/comms`, through the fleet's upgrade check).
  */
-import fs from 'node:fs';
 import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { dashboardEngine } from '../../fleet/engines/dashboard/index.js';
 import { nodeRedEngine } from '../../fleet/engines/node-red/index.js';
 import { api, startFleet, waitFor } from '../helpers.js';
+import { chromiumHere, launchChromium } from '../browser.js';
 
-const CHROMIUM = process.env.TABLA_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.TABLA_DASHBOARD_SHOTS;
 
 /** The first line of the answer to a WebSocket upgrade at `path`, with or without a cookie. */
@@ -97,17 +96,12 @@ test('a stopped Node-RED leaves nothing at /red', async () => {
   }
 });
 
-if (!fs.existsSync(CHROMIUM)) {
-  test('the flow editor in Chromium', () => {
-    if (process.env.CI) assert.unreachable(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-    console.log(`  (skipped: no Chromium at ${CHROMIUM}; apt-get install chromium)`);
-  });
-} else {
+if (chromiumHere(test, 'the flow editor in Chromium')) {
   test('the flow editor in Chromium: logged in on the dashboard, Tabla nodes in the palette, a deploy, an inject and its debug message over the WebSocket', async () => {
     const fleet = await startFleet({ engines: [dashboardEngine(), nodeRedEngine()] });
     let browser: Browser | null = null;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
       const page = await context.newPage();
       const host = new URL(fleet.httpUrl).host;
