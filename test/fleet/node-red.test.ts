@@ -239,6 +239,29 @@ test('a bad flows file is a usage error; a fleet without Node-RED says so', asyn
   }
 });
 
+test('a function node that loops forever is stopped after a second, reported and counted; the fleet goes on', async () => {
+  // Headless, after the tests above ran Node-RED with its editor in this process.
+  const fleet = await startFleet({ engines: [nodeRedEngine({ editor: false })] });
+  try {
+    const flows = [
+      { id: 'loopTab', type: 'tab', label: 'Loop' },
+      { id: 'go', type: 'inject', z: 'loopTab', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: true, onceDelay: 0.1, wires: [['spin']] },
+      { id: 'spin', type: 'function', z: 'loopTab', name: 'spins', func: 'while (true) {}\nreturn msg;', outputs: 1, timeout: 0, wires: [[]] },
+    ];
+    const started = Date.now();
+    assert.is((await api(fleet, 'PUT', '/api/flows', flows)).status, 200);
+    await waitFor(
+      'the loop reported',
+      async () => /^tabla_node_red_errors_total\{node="function"\} 1$/m.test(await (await fetch(`${fleet.httpUrl}/metrics`)).text()),
+      15_000,
+    );
+    assert.ok(Date.now() - started < 10_000, 'stopped within seconds');
+    assert.is((await fetch(`${fleet.httpUrl}/healthz`)).status, 200);
+  } finally {
+    await fleet.stop();
+  }
+});
+
 test('the fleet loads Node-RED only when enabled', () => {
   const names = (list: { name: string }[]) => list.map((e) => e.name);
   const saved = process.env.TABLA_NODE_RED;

@@ -34,6 +34,9 @@ export interface RedSettingsInput {
   editorRoot?: string;
 }
 
+/** How long a function node's code may run for one message, s (a node's own timeout may be shorter). */
+export const FUNCTION_TIMEOUT_S = 1;
+
 export function nodeRedUserDir(dataDir: string): string {
   return path.join(dataDir, 'node-red');
 }
@@ -46,26 +49,26 @@ export function nodeRedSettings(o: RedSettingsInput): Record<string, unknown> {
     credentialSecret: o.credentialSecret,
     coreNodesDir: o.coreNodesDir,
     nodesDir: [o.tablaNodesDir],
-    ...(o.editorRoot
-      ? {
-          httpAdminRoot: o.editorRoot,
-          disableEditor: false,
-          editorTheme: {
-            page: { title: 'Tabla · Node-RED' },
-            header: { title: 'Tabla · Node-RED' },
-            projects: { enabled: false },
-            tours: false,
-            palette: { catalogues: [] },
-            multiplayer: { enabled: false },
-          },
-          diagnostics: { enabled: false },
-        }
-      : { httpAdminRoot: false, disableEditor: true }),
+    ...(o.editorRoot ? { httpAdminRoot: o.editorRoot, disableEditor: false } : { httpAdminRoot: false, disableEditor: true }),
+    // Headless too: Node-RED's settings keep the keys of an earlier start in the same process, and
+    // its storage reads editorTheme.projects without checking it is still there.
+    editorTheme: {
+      page: { title: 'Tabla · Node-RED' },
+      header: { title: 'Tabla · Node-RED' },
+      projects: { enabled: false },
+      tours: false,
+      palette: { catalogues: [] },
+      multiplayer: { enabled: false },
+    },
+    diagnostics: { enabled: false },
     httpNodeRoot: false,
     // No update checks: the fleet may run on a closed network.
     telemetry: { enabled: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false }, modules: { allowInstall: false } },
     functionExternalModules: false,
+    // A function node's code runs on the fleet's own thread: one that loops is stopped after this
+    // many seconds (an error its flow can catch, counted) instead of stalling the fleet.
+    globalFunctionTimeout: FUNCTION_TIMEOUT_S,
     logging: { tabla: { level: 'debug', metrics: false, audit: false, handler: () => o.onLog } },
     tablaBridge: o.bridge,
   };
