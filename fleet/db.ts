@@ -78,6 +78,18 @@ const MIGRATIONS: string[] = [
     error     TEXT NOT NULL,
     batch     TEXT
   );`,
+  // Each desired settings version a device was given (tabla config diff: what it runs → desired),
+  // with the current one of every device from before the history.
+  `CREATE TABLE device_config_history (
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    version   INTEGER NOT NULL,
+    settings  TEXT NOT NULL,
+    set_at    INTEGER NOT NULL,
+    PRIMARY KEY (device_id, version)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO device_config_history (device_id, version, settings, set_at)
+    SELECT device_id, desired_version, desired, coalesce(desired_at, 0) FROM device_config
+    WHERE desired IS NOT NULL AND desired_version > 0;`,
 ];
 
 export function openFleetDatabase(dataDir: string): Database.Database {

@@ -163,7 +163,11 @@ export function commandRoutes(routes: Routes, f: ApiContext): void {
 }
 
 export function configRoutes(routes: Routes, f: ApiContext): void {
-  routes.add('GET', '/api/devices/:id/config', (req) => ({ body: f.configs.get(device(f, req.params.id!).id) }));
+  routes.add('GET', '/api/devices/:id/config', (req) => {
+    const id = device(f, req.params.id!).id;
+    const record = f.configs.get(id);
+    return { body: { ...record, ...f.configs.reported(id, record) } };
+  });
   routes.add('PUT', '/api/devices/:id/config', async (req) => {
     const d = device(f, req.params.id!);
     const body = parseBody(ConfigBody, await req.json());

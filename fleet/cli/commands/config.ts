@@ -2,11 +2,12 @@
  * `tabla config get|set|diff <id>`: a device's desired settings, versioned; the device reports which
  * version it applied. `set` merges a change into the current settings (`key=value` pairs or a JSON
  * patch; `--replace` sends a whole document) and prints what changed. The valid keys come from the
- * settings' own schemas (protocols/config/agent.ts and each module's in config/modules.ts).
+ * settings' own schemas (protocols/config/agent.ts and each module's in config/modules.ts). `diff`
+ * compares the desired version with the one the device reports it runs (the fleet keeps both).
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { DeviceSettings, MODULE_SETTINGS } from '../../../protocols/index.js';
-import type { DeviceConfigRecord } from '../../device-config.js';
+import type { DeviceConfigRecord, ReportedSettings } from '../../device-config.js';
 import { enc } from '../api.js';
 import { jsonObject, jsonObjectOrFile } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -172,25 +173,45 @@ export function register(program: Command, ctx: CliContext): void {
 
   config
     .command('diff')
-    .description('desired against reported: whether the device runs the desired version, and what that version sets')
+    .description('desired against reported: whether the device runs the desired version, and what changes from the one it runs')
     .argument('<id>')
     .option('--json', 'print the JSON')
     .addHelpText('after', examples(['tabla config diff bus-01', 'tabla config diff bus-01 --json']))
     .action(async (id: string, o: { json?: boolean }) => {
-      const c = await ctx.api().get<DeviceConfigRecord>(`/api/devices/${enc(id)}/config`);
+      const c = await ctx.api().get<DeviceConfigAnswer>(`/api/devices/${enc(id)}/config`);
       const inSync = c.desiredVersion === 0 || (c.reportedVersion === c.desiredVersion && !c.reportedError);
-      const changes = inSync ? [] : settingsDiff(complete(null), complete(c.desired));
-      if (o.json) return ctx.json({ desired: c.desiredVersion, reported: c.reportedVersion, error: c.reportedError, inSync, changes });
+      const base = inSync ? null : diffBase(c);
+      const changes = base ? settingsDiff(complete(base.settings), complete(c.desired)) : [];
+      const from = base?.from ?? null;
+      if (o.json) return ctx.json({ desired: c.desiredVersion, reported: c.reportedVersion, error: c.reportedError, inSync, changes, from });
       const state = configState({ desired: c.desiredVersion, reported: c.reportedVersion, error: c.reportedError });
-      if (inSync) return ctx.out(`${id}: in sync (${state})`);
+      if (!base) return ctx.out(`${id}: in sync (${state})`);
+      const heading =
+        from === null
+          ? `v${c.desiredVersion} sets, against the defaults (what the device runs is unknown: ${base.why}):`
+          : `changes from v${from} (what the device runs${from === 0 ? `: ${base.why}` : ''}) to v${c.desiredVersion} (desired):`;
       ctx.out(
         [
           `${id}: desired v${c.desiredVersion}, reported ${c.reportedVersion === null ? 'nothing yet' : `v${c.reportedVersion}`}${c.reportedError ? ` (rejected: ${c.reportedError})` : ''}`,
-          `v${c.desiredVersion} sets, against the defaults (the fleet keeps only the version a device reports):`,
-          ...(changes.length ? changes.map((l) => `  ${l}`) : ['  (only defaults)']),
+          heading,
+          ...(changes.length ? changes.map((l) => `  ${l}`) : [from === null ? '  (only defaults)' : '  (no change to the settings)']),
         ].join('\n'),
       );
     });
+}
+
+/** `GET /api/devices/:id/config`; a fleet from before the history answers without the reported fields. */
+type DeviceConfigAnswer = DeviceConfigRecord & Partial<ReportedSettings>;
+
+/**
+ * What the desired version is compared with: the settings of the version the device reports (v0,
+ * none pushed, is the defaults), or the defaults with the reason when that version's are unknown.
+ */
+function diffBase(c: DeviceConfigAnswer): { from: number | null; settings: Json | null; why: string } {
+  const why = c.reportedSettingsNote ?? 'this fleet does not say what the reported version sets';
+  if (c.reportedVersion === 0) return { from: 0, settings: null, why: 'no settings pushed, the agent runs its own file; shown against the defaults' };
+  if (c.reportedVersion !== null && c.reportedSettings) return { from: c.reportedVersion, settings: c.reportedSettings, why: '' };
+  return { from: null, settings: null, why };
 }
 
 /** Runs a check of the arguments; its InvalidArgumentError is a usage error (exit 2), printed like commander's. */
