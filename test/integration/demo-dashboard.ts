@@ -3,7 +3,8 @@
  * playwright-core; demo.test.ts calls it while its demo runs. The fleet's address leads to the
  * login; the admin token opens the overview with every agent online; a stop display's page takes
  * Identify to the real agent process and shows its answer; the stop displays' mirror, the car
- * parks and panels, and the bus map show the demo's town. Each view's screenshot is saved as a test
+ * parks and panels, and the bus map show the demo's town; on a phone's screen the page fits and
+ * its views and Log out are in reach. Each view's screenshot is saved as a test
  * artefact in `$TABLA_ARTEFACTS/dashboard/` (default `artefacts/dashboard/` in the checkout,
  * git-ignored).
  */
@@ -87,6 +88,17 @@ export async function dashboardOnDemo(o: DemoPage): Promise<string[]> {
     await page.waitForSelector('#bus-map polyline', { state: 'attached' });
     await page.waitForFunction(() => document.querySelectorAll('#bus-map g.bus').length >= 1, null, { timeout: 20_000 });
     await shot('buses');
+
+    // On a phone: nothing wider than the screen (wide tables scroll on their own), the views and Log out in reach.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${o.base}/dashboard#/overview`);
+    await page.waitForSelector('#devices tr[data-device]');
+    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 390, 'the page fits a phone');
+    for (const sel of ['#logout', 'nav a[data-view="overview"]']) {
+      const box = (await page.locator(sel).boundingBox())!;
+      assert.ok(box.x >= 0 && box.x + box.width <= 390 && box.height >= 40, `${sel} in reach: ${JSON.stringify(box)}`);
+    }
+    await shot('phone-overview');
 
     assert.equal(external, [], 'nothing loaded from outside the fleet');
     return shots;

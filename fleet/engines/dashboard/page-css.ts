@@ -53,4 +53,17 @@ svg text { font-size: 11px; fill: var(--muted); }
 svg g.bus text { fill: var(--ink); font-weight: 600; }
 .error { color: var(--offline); }
 a { color: var(--accent); }
+/* A phone (a technician on a hotspot): the views wrap under the title, wide tables scroll on their own, targets are finger-sized. */
+@media (max-width: 720px) {
+  header { flex-wrap: wrap; gap: 8px; padding: 8px 12px; }
+  nav { order: 3; flex-basis: 100%; overflow-x: auto; }
+  nav a { white-space: nowrap; padding: 12px; }
+  #live { margin-left: auto; }
+  main { padding: 10px; }
+  main table { display: block; overflow-x: auto; }
+  .card { min-width: 0; flex: 1 1 40%; }
+  #login form { width: calc(100% - 24px); max-width: 360px; }
+  button, input, select { min-height: 44px; }
+  .hb-charts, .mirror { grid-template-columns: 1fr; }
+}
 `;
