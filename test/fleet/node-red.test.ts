@@ -233,7 +233,7 @@ test('a bad flows file is a usage error; a fleet without Node-RED says so', asyn
     fs.writeFileSync(path.join(dir, 'ok.json'), JSON.stringify(FLOWS));
     const none = await tabla(['flows', 'deploy', path.join(dir, 'ok.json')], { fleet });
     assert.is(none.code, 1);
-    assert.match(none.stderr, /without Node-RED \(start it with TABLA_NODE_RED=1\)/);
+    assert.match(none.stderr, /without Node-RED \(start it with tabla-fleet --node-red, or TABLA_NODE_RED=1\)/);
   } finally {
     await fleet.stop();
   }

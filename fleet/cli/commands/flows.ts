@@ -40,7 +40,7 @@ async function flowsApi<T>(api: FleetApi, method: string, body?: unknown): Promi
   try {
     return await api.request<T>(method, '/api/flows', body);
   } catch (err) {
-    if (err instanceof ApiFailure && err.status === 404) throw new Failure('this fleet runs without Node-RED (start it with TABLA_NODE_RED=1)');
+    if (err instanceof ApiFailure && err.status === 404) throw new Failure('this fleet runs without Node-RED (start it with tabla-fleet --node-red, or TABLA_NODE_RED=1)');
     throw err;
   }
 }
@@ -49,14 +49,20 @@ export function register(program: Command, ctx: CliContext): void {
   const flows = program
     .command('flows')
     .description("the fleet's Node-RED flows: deploy a file, export what runs")
-    .addHelpText('after', examples(['tabla flows export -o flows.json', 'tabla flows deploy flows.json']));
+    .addHelpText(
+      'after',
+      examples(
+        ['tabla flows export -o flows.json', 'tabla flows deploy flows.json'],
+        "Node-RED runs in a fleet started with --node-red (TABLA_NODE_RED=1); its editor is at <fleet URL>/red/ (log in on the dashboard).",
+      ),
+    );
 
   flows
     .command('deploy')
     .description('replace every flow with those of a file (a Node-RED export)')
     .argument('<flows.json>', 'the flows, as Node-RED exports them', flowsFile)
     .option('--json', 'print the API answer as JSON')
-    .addHelpText('after', examples(['tabla flows deploy flows.json', 'tabla flows deploy flows.json --json'], 'Needs a fleet started with TABLA_NODE_RED=1.'))
+    .addHelpText('after', examples(['tabla flows deploy flows.json', 'tabla flows deploy flows.json --json'], 'Needs a fleet started with --node-red (TABLA_NODE_RED=1).'))
     .action(async (nodes: unknown[], o: { json?: boolean }) => {
       const answer = await flowsApi<{ rev: string; nodes: number }>(ctx.api(), 'PUT', nodes);
       if (o.json) return ctx.json(answer);
