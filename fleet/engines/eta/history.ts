@@ -74,11 +74,29 @@ const MIN_N = 1;
 /** Observations a bucket weighs before it forgets slowly (an exponential average past this). */
 const MAX_N = 200;
 
+/** Hours of the three day types: a bucket's slot is dayType × 24 + hour. */
+const SLOTS = 3 * 24;
+
+/**
+ * One segment (a kind and key): its buckets by slot, its totals per day type and its most recent
+ * observation. Held under one map key, so an estimate costs one lookup and no string building per
+ * bucket (it runs for every stop ahead of every bus, on every fix).
+ */
+interface Segment {
+  kind: HistoryKind;
+  /** the key as stored (scope prefixed) */
+  stored: string;
+  buckets: (Stats | undefined)[];
+  /** per day type: observations and their sum over all hours (the shrinkage target) */
+  totals: { n: number; sum: number }[];
+  recent: Recent | null;
+  /** slots changed since the last flush */
+  dirty: Set<number> | null;
+}
+
 export class TravelHistory {
-  readonly #stats = new Map<string, Stats>();
-  /** per kind|key|dayType: observations and their sum over all hours (the shrinkage target) */
-  readonly #totals = new Map<string, { n: number; sum: number }>();
-  readonly #recent = new Map<string, Recent>();
+  readonly #segments = new Map<string, Segment>();
+  #buckets = 0;
   readonly #upsert: Database.Statement | null;
 
   readonly #scope: string;
@@ -92,7 +110,7 @@ export class TravelHistory {
     if (db) {
       const rows = db.prepare('SELECT kind, key, day_type, hour, n, mean, m2 FROM eta_history WHERE substr(key, 1, ?) = ?');
       for (const r of rows.iterate(this.#scope.length, this.#scope) as IterableIterator<{
-        kind: string;
+        kind: HistoryKind;
         key: string;
         day_type: number;
         hour: number;
@@ -100,9 +118,13 @@ export class TravelHistory {
         mean: number;
         m2: number;
       }>) {
-        const key = r.key.slice(this.#scope.length);
-        this.#stats.set(`${r.kind}|${key}|${r.day_type}|${r.hour}`, { n: r.n, mean: r.mean, m2: r.m2 });
-        this.#addTotal(`${r.kind}|${key}|${r.day_type}`, r.n, r.n * r.mean);
+        if (r.day_type < 0 || r.day_type > 2 || r.hour < 0 || r.hour > 23) continue;
+        const seg = this.#segment(r.kind, r.key.slice(this.#scope.length));
+        const slot = r.day_type * 24 + r.hour;
+        if (!seg.buckets[slot]) this.#buckets++;
+        seg.buckets[slot] = { n: r.n, mean: r.mean, m2: r.m2 };
+        seg.totals[r.day_type]!.n += r.n;
+        seg.totals[r.day_type]!.sum += r.n * r.mean;
       }
       this.#upsert = db.prepare(
         `INSERT INTO eta_history (kind, key, day_type, hour, n, mean, m2) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -112,11 +134,32 @@ export class TravelHistory {
   }
 
   get size(): number {
-    return this.#stats.size;
+    return this.#buckets;
   }
 
-  /** Buckets changed since the last flush: written together, one transaction, not one commit each. */
-  readonly #dirty = new Map<string, [string, string, DayType, number]>();
+  #segment(kind: HistoryKind, key: string): Segment {
+    const id = `${kind}|${key}`;
+    let seg = this.#segments.get(id);
+    if (!seg) {
+      seg = {
+        kind,
+        stored: this.#scope + key,
+        buckets: new Array<Stats | undefined>(SLOTS),
+        totals: [
+          { n: 0, sum: 0 },
+          { n: 0, sum: 0 },
+          { n: 0, sum: 0 },
+        ],
+        recent: null,
+        dirty: null,
+      };
+      this.#segments.set(id, seg);
+    }
+    return seg;
+  }
+
+  /** Segments with buckets changed since the last flush: written together, one transaction, not one commit each. */
+  readonly #dirty = new Set<Segment>();
 
   /**
    * Writes what was learned since the last flush to the database in one transaction (the engine
@@ -125,74 +168,88 @@ export class TravelHistory {
    */
   flush(): number {
     if (!this.#upsert || this.#dirty.size === 0) return 0;
-    const rows = [...this.#dirty];
+    const segments = [...this.#dirty];
+    let rows = 0;
     this.#upsert.database.transaction(() => {
-      for (const [id, [kind, key, dayType, hour]] of rows) {
-        const s = this.#stats.get(id)!;
-        this.#upsert!.run(kind, key, dayType, hour, s.n, s.mean, s.m2);
+      for (const seg of segments) {
+        for (const slot of seg.dirty!) {
+          const s = seg.buckets[slot]!;
+          this.#upsert!.run(seg.kind, seg.stored, Math.floor(slot / 24), slot % 24, s.n, s.mean, s.m2);
+          rows++;
+        }
       }
     })();
-    for (const [id] of rows) this.#dirty.delete(id);
-    return rows.length;
+    for (const seg of segments) {
+      seg.dirty = null;
+      this.#dirty.delete(seg);
+    }
+    return rows;
   }
 
   /** Records one observation (seconds) of a segment's running time, a stop's dwell or a run's start lag. */
   record(kind: HistoryKind, key: string, dayType: DayType, hour: number, seconds: number, at: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
-    const id = `${kind}|${key}|${dayType}|${hour}`;
-    const s = this.#stats.get(id) ?? { n: 0, mean: 0, m2: 0 };
-    const n = Math.min(s.n + 1, MAX_N);
-    const delta = seconds - s.mean;
-    const mean = s.mean + delta / n;
-    const m2 = s.n + 1 > MAX_N ? s.m2 * ((n - 1) / n) + delta * (seconds - mean) : s.m2 + delta * (seconds - mean);
+    const seg = this.#segment(kind, key);
+    const slot = dayType * 24 + hour;
+    const s = seg.buckets[slot];
+    if (!s) this.#buckets++;
+    const was = s ?? { n: 0, mean: 0, m2: 0 };
+    const n = Math.min(was.n + 1, MAX_N);
+    const delta = seconds - was.mean;
+    const mean = was.mean + delta / n;
+    const m2 = was.n + 1 > MAX_N ? was.m2 * ((n - 1) / n) + delta * (seconds - mean) : was.m2 + delta * (seconds - mean);
     const next = { n, mean, m2: Math.max(0, m2) };
-    this.#stats.set(id, next);
-    this.#addTotal(`${kind}|${key}|${dayType}`, next.n - s.n, next.n * next.mean - s.n * s.mean);
-    if (this.#upsert) this.#dirty.set(id, [kind, this.#scope + key, dayType, hour]);
-    this.#recent.set(`${kind}|${key}`, { value: seconds, at });
-  }
-
-  #addTotal(id: string, n: number, sum: number): void {
-    const t = this.#totals.get(id) ?? { n: 0, sum: 0 };
-    this.#totals.set(id, { n: t.n + n, sum: t.sum + sum });
+    seg.buckets[slot] = next;
+    const total = seg.totals[dayType]!;
+    total.n += next.n - was.n;
+    total.sum += next.n * next.mean - was.n * was.mean;
+    if (this.#upsert) {
+      (seg.dirty ??= new Set()).add(slot);
+      this.#dirty.add(seg);
+    }
+    seg.recent = { value: seconds, at };
   }
 
   /** The expected running time (or dwell, or start lag) at `at`, or null when nothing has been learned. */
   estimate(kind: HistoryKind, key: string, dayType: DayType, hour: number, at: number): Estimate | null {
-    const avg = this.#average(kind, key, dayType, hour);
+    const seg = this.#segments.get(`${kind}|${key}`);
+    if (!seg) return null;
+    const avg = average(seg, dayType, hour);
     if (avg) return { mean: avg.mean, variance: avg.variance, from: 'history' };
-    const recent = this.#recent.get(`${kind}|${key}`);
+    const recent = seg.recent;
     const fresh = recent && at - recent.at < RECENT_MS && at >= recent.at - RECENT_MS ? recent : null;
     if (fresh) return { mean: fresh.value, variance: Math.max(MIN_VAR, (fresh.value * DEFAULT_SPREAD) ** 2), from: 'recent' };
     return null;
   }
+}
 
-  /**
-   * The hour's average, helped by the hours beside it when it has few observations, and shrunk
-   * towards the whole day type's average by PRIOR_N observations' worth (at most as many as the
-   * other hours hold).
-   */
-  #average(kind: string, key: string, dayType: DayType, hour: number): { mean: number; variance: number } | null {
-    let n = 0;
-    let sum = 0;
-    let m2 = 0;
-    for (const h of [hour, (hour + 23) % 24, (hour + 1) % 24]) {
-      const s = this.#stats.get(`${kind}|${key}|${dayType}|${h}`);
-      if (!s) continue;
-      // Chan et al.: merge two sets' mean and M2.
-      const total = n + s.n;
-      const delta = s.mean - (n ? sum / n : 0);
-      m2 = n ? m2 + s.m2 + (delta * delta * n * s.n) / total : s.m2;
-      sum += s.mean * s.n;
-      n = total;
-      if (h === hour && n >= MIN_N * 2) break;
-    }
-    const all = this.#totals.get(`${kind}|${key}|${dayType}`);
-    const others = all ? all.n - n : 0;
-    const k = others > 0 ? Math.min(PRIOR_N, others) : 0;
-    if (n + k < MIN_N) return null;
-    const mean = (sum + (k ? (k * (all!.sum - sum)) / others : 0)) / (n + k);
-    const spread = n > 1 ? m2 / (n - 1) : (mean * DEFAULT_SPREAD) ** 2;
-    return { mean, variance: Math.max(MIN_VAR, (mean * 0.05) ** 2, spread) };
+/**
+ * The hour's average, helped by the hours beside it when it has few observations, and shrunk
+ * towards the whole day type's average by PRIOR_N observations' worth (at most as many as the
+ * other hours hold).
+ */
+function average(seg: Segment, dayType: DayType, hour: number): { mean: number; variance: number } | null {
+  let n = 0;
+  let sum = 0;
+  let m2 = 0;
+  const base = dayType * 24;
+  for (let i = 0; i < 3; i++) {
+    const h = i === 0 ? hour : i === 1 ? (hour + 23) % 24 : (hour + 1) % 24;
+    const s = seg.buckets[base + h];
+    if (!s) continue;
+    // Chan et al.: merge two sets' mean and M2.
+    const total = n + s.n;
+    const delta = s.mean - (n ? sum / n : 0);
+    m2 = n ? m2 + s.m2 + (delta * delta * n * s.n) / total : s.m2;
+    sum += s.mean * s.n;
+    n = total;
+    if (h === hour && n >= MIN_N * 2) break;
   }
+  const all = seg.totals[dayType]!;
+  const others = all.n - n;
+  const k = others > 0 ? Math.min(PRIOR_N, others) : 0;
+  if (n + k < MIN_N) return null;
+  const mean = (sum + (k ? (k * (all.sum - sum)) / others : 0)) / (n + k);
+  const spread = n > 1 ? m2 / (n - 1) : (mean * DEFAULT_SPREAD) ** 2;
+  return { mean, variance: Math.max(MIN_VAR, (mean * 0.05) ** 2, spread) };
 }
