@@ -16,29 +16,14 @@ import { etaEngine } from '../../fleet/engines/eta/index.js';
 import { kioskEngine } from '../../fleet/engines/kiosk/index.js';
 import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import type { ServiceNotice } from '../../fleet/engines/displays/messages.js';
-import type { CarParkStatus, KioskContent } from '../../protocols/index.js';
+import type { KioskContent } from '../../protocols/index.js';
 import { Content, decode, decodeContent, topic } from '../../protocols/index.js';
 import { T0, lineFeed } from '../fixtures/eta-line.js';
 import { gbfsServer } from '../fixtures/gbfs-server.js';
 import { SteppableClock, api, fleetClient, startFleet, waitFor } from '../helpers.js';
+import { carParkStatus } from '../fixtures/car-park.js';
 
-function carPark(id: string, over: Partial<CarParkStatus> = {}): CarParkStatus {
-  return {
-    id,
-    name: id[0]!.toUpperCase() + id.slice(1),
-    site: 'celje',
-    kind: 'garage',
-    capacity: 400,
-    occupied: 300,
-    free: 100,
-    percent: 75,
-    trend: 'steady',
-    state: 'spacesAvailable',
-    open: true,
-    updatedAt: '2026-11-30T07:55:00+01:00',
-    ...over,
-  };
-}
+const carPark = carParkStatus;
 
 const notice = (id: string, target: ServiceNotice['target'], createdAt: number, until: number | null = null): ServiceNotice => ({
   id,

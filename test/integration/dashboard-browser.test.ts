@@ -29,6 +29,7 @@ import { AgentConfig, State, encode, topic, type CarParkStatus, type Role } from
 import type { FleetService } from '../../fleet/service.js';
 import { LAT, T0, lineFeed, lonOf } from '../fixtures/eta-line.js';
 import { SteppableClock, api, deviceClient, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
+import { carParkStatus } from '../fixtures/car-park.js';
 import { chromiumHere, launchChromium } from '../browser.js';
 
 /** The page's document, as the functions run in the browser see it (the project compiles without the DOM's types). */
@@ -53,9 +54,7 @@ function configFor(fleet: FleetService, id: string, role: Role, labels: Record<s
   return AgentConfig.parse({ ...base, mqtt: { ...base.mqtt, reconnectMinMs: 100, reconnectMaxMs: 500 }, settings });
 }
 
-function carPark(over: Partial<CarParkStatus>): CarParkStatus {
-  return { id: 'glazija', name: 'Glazija', site: 'town', kind: 'garage', capacity: 400, occupied: 300, free: 100, percent: 75, trend: 'steady', state: 'spacesAvailable', open: true, updatedAt: '2026-11-30T08:02:00+01:00', ...over };
-}
+const carPark = (over: Partial<CarParkStatus>) => carParkStatus('glazija', { site: 'town', updatedAt: '2026-11-30T08:02:00+01:00', ...over });
 
 if (chromiumHere(test, 'the dashboard in Chromium')) {
   test('the dashboard in Chromium: log in with the token, a display goes online live, its frame in the mirror, identify succeeds', async () => {

@@ -32,26 +32,11 @@ import { AgentConfig, type CarParkStatus } from '../../protocols/index.js';
 import { T0, lineFeed } from '../fixtures/eta-line.js';
 import { gbfsServer } from '../fixtures/gbfs-server.js';
 import { SteppableClock, api, freePort, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
+import { carParkStatus } from '../fixtures/car-park.js';
 import { chromiumHere, launchChromium } from '../browser.js';
 
 
-function carPark(id: string, name: string, over: Partial<CarParkStatus> = {}): CarParkStatus {
-  return {
-    id,
-    name,
-    site: 'celje',
-    kind: 'garage',
-    capacity: 400,
-    occupied: 300,
-    free: 100,
-    percent: 75,
-    trend: 'steady',
-    state: 'spacesAvailable',
-    open: true,
-    updatedAt: '2026-11-30T07:54:00+01:00',
-    ...over,
-  };
-}
+const carPark = (id: string, name: string, over: Partial<CarParkStatus> = {}) => carParkStatus(id, { name, updatedAt: '2026-11-30T07:54:00+01:00', ...over });
 
 async function panelConfig(fleet: FleetService, port: number): Promise<AgentConfig> {
   const { secret } = fleet.registry.provision({ id: 'info-celje-1', role: 'info-panel', site: 'celje', labels: { stops: 'S1,S3' } });
