@@ -8,23 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { AgentConfig, CmdAck, Clock, DeviceSettings, Logger, ModuleStatus } from '../protocols/index.js';
-import {
-  Ack,
-  Birth,
-  CfgDesired,
-  CfgReported,
-  ClockStepDetector,
-  Content,
-  Frame,
-  State,
-  createLogger,
-  decode,
-  encode,
-  parseTopic,
-  Session,
-  systemClock,
-  topic,
-} from '../protocols/index.js';
+import { Ack, Birth, CfgDesired, CfgReported, ClockStepDetector, Content, Frame, Session, State } from '../protocols/index.js';
+import { createLogger, decode, encode, parseTopic, systemClock, topic } from '../protocols/index.js';
 import { createBoard } from '../hardware/board/board.js';
 import { driversFrom } from './hardware.js';
 import { Commands } from './commands.js';
