@@ -84,6 +84,7 @@ export class Agent {
   /** Uncaught exceptions that stopped this agent before (device/crash.ts), as of this start. */
   readonly #crashes: number;
   #restartPending = false;
+  #stopping: Promise<void> | null = null;
   /** Messages refused at this border (bad payloads), by reason kind. */
   refused = 0;
 
@@ -176,7 +177,13 @@ export class Agent {
     this.log.info('agent started', { role: this.config.role, depth: this.outbox.depth() });
   }
 
-  async stop(): Promise<void> {
+  /** Stops once; a second call waits for the first. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.#maintenance.stop();
     this.#heartbeat.stop();
     await this.#modules.stop();

@@ -139,6 +139,7 @@ export class Link {
     this.#client = client;
     let up = false;
     client.on('connect', () => {
+      if (this.#client !== client) return; // stopped while connecting
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       up = true;
       this.#connected = true;
@@ -154,10 +155,16 @@ export class Link {
       this.#handlers.onSession({
         epoch,
         publish: (t, payload, o) =>
-          client.publishAsync(t, payload, { qos: o?.qos ?? 1, retain: o?.retain ?? false }).then(() => undefined),
+          this.#client === client
+            ? client.publishAsync(t, payload, { qos: o?.qos ?? 1, retain: o?.retain ?? false }).then(() => undefined)
+            : Promise.reject(new Error(`session ${epoch} has ended`)),
       });
     });
     client.on('message', (t, payload) => {
+      // Once stop() has begun (it publishes `offline`, then waits for the broker's ack), nothing
+      // that arrives may act: a retained `online` from the fleet would set off a heartbeat that
+      // says `online` after the `offline`, and the device would look alive when it is not.
+      if (this.#client !== client) return;
       const parsed = parseTopic(t);
       if (parsed?.kind === 'fleet-state') {
         const fs_ = decode(FleetState, payload);

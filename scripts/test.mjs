@@ -20,9 +20,20 @@ if (!process.env.TABLA_SKIP_TYPECHECK) {
 const uvuArgs = ['--import', 'tsx', './node_modules/uvu/bin.js', dir, ...(pattern ? [pattern] : []), '--no-color'];
 const child = spawn(process.execPath, uvuArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
 let out = '';
+// uvu prints its totals when the last test ends; the process then exits once nothing is left open.
+// A test that failed before its cleanup can leave a server or a timer behind: that is reported
+// (it counts as a failure) within a minute, not at the suite's bound.
+const graceMs = Number(process.env.TABLA_TEST_EXIT_GRACE_MS ?? 60_000);
+let lingering = null;
 child.stdout.on('data', (chunk) => {
   out += chunk;
   process.stdout.write(chunk);
+  if (!lingering && /Duration:\s+[\d.]+m?s/.test(out)) {
+    lingering = setTimeout(() => {
+      process.stdout.write(`\nthe suite printed its totals but had not exited ${graceMs / 1000} s later (a test left a server, socket or timer open): stopping it\n`);
+      child.kill('SIGKILL');
+    }, graceMs);
+  }
 });
 // A hung test must not hang CI: the whole suite gets a bound.
 const limitMs = Number(process.env.TABLA_TEST_TIMEOUT_MS ?? 15 * 60 * 1000);
@@ -33,6 +44,7 @@ const timer = setTimeout(() => {
 
 child.on('close', (code) => {
   clearTimeout(timer);
+  if (lingering) clearTimeout(lingering);
   const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
   let failed = total - passed;

@@ -7,21 +7,21 @@ import { deviceClient, provision, quiet, startFleet, waitFor } from '../helpers.
 test("an old session's last will arriving after the new session's birth leaves the device online", async () => {
   const fleet = await startFleet();
   const config = provision(fleet, 'stop-12', 'stop-display');
-  // Session 1: the agent connects once and stops cleanly, so its epoch store is at 1.
   let agent = new Agent({ config, log: quiet });
-  await agent.start();
-  await waitFor('session 1 online', () => fleet.presence.of('stop-12') === 'online');
-  assert.is(agent.link.epoch, 1);
-  await agent.stop();
-  await waitFor('session 1 offline', () => fleet.presence.of('stop-12') === 'offline');
-
-  // A half-open connection of session 1 lingers at the broker with session 1's will.
-  const lingering = await deviceClient(fleet, 'stop-12', config.mqtt.password, {
-    clientId: 'stop-12.old',
-    will: { topic: topic.state('stop-12'), payload: Buffer.from(encode(State, { v: 1, epoch: 1, ts: Date.now(), status: 'offline' })), qos: 1, retain: true },
-  });
-  agent = new Agent({ config, log: quiet });
   try {
+    // Session 1: the agent connects once and stops cleanly, so its epoch store is at 1.
+    await agent.start();
+    await waitFor('session 1 online', () => fleet.presence.of('stop-12') === 'online');
+    assert.is(agent.link.epoch, 1);
+    await agent.stop();
+    await waitFor('session 1 offline', () => fleet.presence.of('stop-12') === 'offline');
+
+    // A half-open connection of session 1 lingers at the broker with session 1's will.
+    const lingering = await deviceClient(fleet, 'stop-12', config.mqtt.password, {
+      clientId: 'stop-12.old',
+      will: { topic: topic.state('stop-12'), payload: Buffer.from(encode(State, { v: 1, epoch: 1, ts: Date.now(), status: 'offline' })), qos: 1, retain: true },
+    });
+    agent = new Agent({ config, log: quiet });
     await agent.start();
     await waitFor('session 2 online', () => fleet.presence.of('stop-12') === 'online' && fleet.presence.epoch('stop-12') === 2);
     const staleBefore = fleet.metrics.get('tabla_stale_epoch_total');
