@@ -9,7 +9,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { AgentConfig, CmdAck, Clock, DeviceSettings, Logger, ModuleStatus } from '../protocols/index.js';
 import { Ack, Birth, CfgDesired, CfgReported, ClockStepDetector, Content, Frame, Session, State } from '../protocols/index.js';
-import { createLogger, decode, encode, parseTopic, systemClock, topic } from '../protocols/index.js';
+import { CONTENT_READS, createLogger, decode, encode, parseTopic, systemClock, topic } from '../protocols/index.js';
 import { createBoard } from '../hardware/board/board.js';
 import { driversFrom } from './hardware.js';
 import { Commands } from './commands.js';
@@ -387,6 +387,7 @@ export class Agent {
       configVersion: this.settingsVersion,
       outbox: { id: this.outbox.id, ...(this.outbox.replaced ? { clonedFrom: this.outbox.replaced } : {}) },
       verbs: this.commands.verbs(),
+      reads: Object.fromEntries(Object.entries(CONTENT_READS).map(([kind, fields]) => [kind, [...fields]])),
     };
     void this.#publish(topic.birth(this.config.deviceId), encode(Birth, birth));
     this.#heartbeat.beat();

@@ -42,6 +42,20 @@ export const CONTENT_RETAINED: Readonly<Record<keyof typeof CONTENT, boolean>> =
   'bike-stations': false,
 };
 
+/**
+ * The optional fields each kind gained after its first version, which an agent of this code shows.
+ * Bodies are strict, so an agent refuses a whole body with a field it does not know: it names what
+ * it reads in its birth (`reads`), and the fleet sends a later field only to an agent that names it.
+ */
+export const CONTENT_READS: Readonly<Record<string, readonly string[]>> = {
+  kiosk: ['bikes'],
+};
+
+/** Whether a device whose birth said `reads` takes `field` in content of `kind` (an older agent's birth has no `reads`). */
+export function readsContentField(reads: Readonly<Record<string, readonly string[]>> | undefined, kind: keyof typeof CONTENT, field: string): boolean {
+  return reads?.[kind]?.includes(field) ?? false;
+}
+
 export type ContentKind = keyof typeof CONTENT;
 export type ContentBody<K extends ContentKind> = z.infer<(typeof CONTENT)[K]>;
 

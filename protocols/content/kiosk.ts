@@ -5,9 +5,10 @@
  * when any of it changes (and again now and then, so the panel can tell fresh data from old); the
  * panel keeps the latest and shows its age.
  *
- * Evolving it: a field added later is optional, and the fleet leaves it out while it has nothing
- * to say — the body is strict, so an agent from before the field takes the set as long as the
- * field is absent, and a newer agent takes a set from an older fleet as it is.
+ * Evolving it: a field added later is optional, and the fleet sends it only to an agent whose birth
+ * names it in `reads` (CONTENT_READS) — the body is strict, so an agent from before the field
+ * refuses a set that has it — and leaves it out while it has nothing to say. A newer agent takes a
+ * set from an older fleet as it is.
  */
 import { z } from 'zod';
 import { PARKING_STATES } from './parking-counts.js';

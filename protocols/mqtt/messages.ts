@@ -88,6 +88,8 @@ export const Birth = z.object({
   outbox: z.object({ id: z.string().max(32), clonedFrom: z.string().max(32).optional() }).optional(),
   /** The command verbs this agent has registered (core and its running modules'); absent from older agents. */
   verbs: z.array(z.string().regex(NAME_PATTERN)).max(200).optional(),
+  /** The optional content fields this agent shows, by content kind (protocols' CONTENT_READS); absent from older agents. */
+  reads: z.record(z.string().regex(NAME_PATTERN), z.array(z.string().max(64)).max(50)).optional(),
 });
 export type Birth = z.infer<typeof Birth>;
 

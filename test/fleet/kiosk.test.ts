@@ -17,10 +17,10 @@ import { kioskEngine } from '../../fleet/engines/kiosk/index.js';
 import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import type { ServiceNotice } from '../../fleet/engines/displays/messages.js';
 import type { KioskContent } from '../../protocols/index.js';
-import { Content, decode, decodeContent, topic } from '../../protocols/index.js';
+import { CONTENT_READS, Content, decode, decodeContent, topic } from '../../protocols/index.js';
 import { T0, lineFeed } from '../fixtures/eta-line.js';
 import { gbfsServer } from '../fixtures/gbfs-server.js';
-import { SteppableClock, api, fleetClient, startFleet, waitFor } from '../helpers.js';
+import { SteppableClock, api, deviceClient, fleetClient, startFleet, waitFor } from '../helpers.js';
 import { carParkStatus } from '../fixtures/car-park.js';
 
 const carPark = carParkStatus;
@@ -38,14 +38,18 @@ test('the stops label: comma-separated, trimmed, no repeats, at most six; only i
   assert.equal(stopsLabel(' S1, S3,,S1 ,S4'), ['S1', 'S3', 'S4']);
   assert.equal(stopsLabel(undefined), []);
   assert.equal(stopsLabel('a,b,c,d,e,f,g'), ['a', 'b', 'c', 'd', 'e', 'f']);
-  assert.equal(panelOf({ id: 'i', role: 'info-panel', site: 'celje', labels: { stops: 'S1' } }), { id: 'i', site: 'celje', stopIds: ['S1'] });
+  assert.equal(panelOf({ id: 'i', role: 'info-panel', site: 'celje', labels: { stops: 'S1' } }), { id: 'i', site: 'celje', stopIds: ['S1'], reads: [] });
+  // What its agent shows of the later fields: from its birth (an older agent's names none).
+  const birth = { reads: { kiosk: ['bikes'], 'arrival-board': ['x'] } };
+  assert.equal(panelOf({ id: 'i', role: 'info-panel', site: 'celje', labels: {}, birth })?.reads, ['bikes']);
+  assert.equal(panelOf({ id: 'i', role: 'info-panel', site: 'celje', labels: {}, birth: { reads: {} } })?.reads, []);
   assert.is(panelOf({ id: 'd', role: 'stop-display', site: 'celje', labels: { stop: 'S1' } }), null);
 });
 
 test('compose: the site’s car parks (garages first, closed out of hours), the notices that reach the panel, newest first', () => {
   const now = T0;
   const body = composeKiosk({
-    panel: { id: 'info-1', site: 'celje', stopIds: ['S1', 'S3'] },
+    panel: { id: 'info-1', site: 'celje', stopIds: ['S1', 'S3'], reads: [] },
     now,
     timeZone: 'Europe/Ljubljana',
     carParks: [
@@ -103,7 +107,7 @@ const NEAR_BIKES: NearBikes = {
 };
 
 test('compose: the bike stations near the panel with the times of their counts; none once stale, the field left out', () => {
-  const input = { panel: { id: 'info-1', site: 'celje', stopIds: ['S1', 'S3'] }, timeZone: 'Europe/Ljubljana', carParks: [], stops: [], notices: [] };
+  const input = { panel: { id: 'info-1', site: 'celje', stopIds: ['S1', 'S3'], reads: ['bikes'] }, timeZone: 'Europe/Ljubljana', carParks: [], stops: [], notices: [] };
   const body = composeKiosk({ ...input, now: T0 + 60_000, bikes: NEAR_BIKES });
   assert.equal(body.bikes, [
     { id: 'bicy-01', name: 'Titov trg', bikes: 4, docks: 6, distanceM: 92, updatedAt: '2026-11-30T08:00:00+01:00', validUntil: '2026-11-30T08:02:00+01:00' },
@@ -111,7 +115,11 @@ test('compose: the bike stations near the panel with the times of their counts; 
   ]);
   assert.ok(decodeContent('kiosk', body).ok);
   assert.is(kioskBikes(NEAR_BIKES, T0 + 120_000, 'UTC').length, 2, 'still fresh at the bound');
-  // Stale (whatever the source says) or none: the field is absent, so an agent from before it takes the set.
+  // An agent from before the field, which would refuse the whole set with it: never sent it.
+  const older = composeKiosk({ ...input, panel: { ...input.panel, reads: [] }, now: T0 + 60_000, bikes: NEAR_BIKES });
+  assert.not.ok('bikes' in older);
+  assert.ok(decodeContent('kiosk', older).ok);
+  // Stale (whatever the source says) or none: the field is absent.
   const stale = composeKiosk({ ...input, now: T0 + 120_001, bikes: NEAR_BIKES });
   assert.not.ok('bikes' in stale);
   assert.not.ok('bikes' in composeKiosk({ ...input, now: T0, bikes: null }));
@@ -225,16 +233,29 @@ test('the engine with bike share: stations near the panel’s stops from a GBFS 
   // 400 m: BICY's Titov trg is some 90 m from S3, its bus station some 340 m; the others are far.
   const bikes = bikesEngine({ timetables, sources: `celje=${gbfs.url}`, minIntervalS: 1, maxIntervalS: 1, tickMs: 50, near: { radiusM: 400 } });
   const fleet = await startFleet({ clock, engines: [bikes, kioskEngine({ timetables, tickMs: 50, bikes: (id) => bikes.near(id) })] });
-  fleet.registry.provision({ id: 'info-1', role: 'info-panel', site: 'celje', labels: { stops: 'S1,S3' } });
+  const { secret } = fleet.registry.provision({ id: 'info-1', role: 'info-panel', site: 'celje', labels: { stops: 'S1,S3' } });
   const fc = await fleetClient(fleet);
+  const panel = await deviceClient(fleet, 'info-1', secret);
   const got: KioskContent[] = [];
   fc.on('message', (t, payload) => {
     const c = decode(Content, payload);
     if (!c.ok) throw new Error(c.reason);
     if (t === topic.content('info-1')) got.push(c.value.body as KioskContent);
   });
+  const birth = (epoch: number, reads?: Record<string, string[]>) =>
+    panel.publishAsync(topic.birth('info-1'), JSON.stringify({ v: 1, epoch, ts: Date.now(), role: 'info-panel', versions: {}, heartbeatS: 30, configVersion: 0, ...(reads ? { reads } : {}) }), { qos: 1 });
   try {
     await fc.subscribeAsync(topic.content('info-1'), { qos: 1 });
+    // An agent from before the stations (its birth names no `reads`): it would refuse a set with
+    // them, so it gets its content without.
+    await birth(1);
+    await waitFor('the birth answered', () => fleet.metrics.get('tabla_kiosk_sent_total', { why: 'birth' }));
+    await waitFor('the stations read', () => bikes.near('info-1')?.stations.length);
+    await new Promise((r) => setTimeout(r, 300)); // several kiosk ticks with the stations at hand
+    assert.ok(got.length > 0);
+    assert.not.ok(got.some((b) => 'bikes' in b), 'no stations for an agent that does not show them');
+    // The same panel with today's agent: the stations come with its birth.
+    await birth(2, CONTENT_READS as Record<string, string[]>);
     const first = await waitFor('the stations in the panel’s content', () => got.find((b) => b.bikes?.length));
     assert.equal(first.bikes!.map((b) => [b.id, b.name, b.bikes, b.docks, b.updatedAt, b.validUntil]), [
       ['bicy-01', 'Titov trg', 4, 6, '2026-11-30T08:00:00+01:00', '2026-11-30T08:02:00+01:00'],
@@ -268,6 +289,7 @@ test('the engine with bike share: stations near the panel’s stops from a GBFS 
     assert.not.ok('bikes' in (await api(fleet, 'GET', '/api/kiosk/info-1')).body.content);
     assert.ok(decodeContent('kiosk', dropped).ok);
   } finally {
+    await panel.endAsync(true);
     await fc.endAsync(true);
     await fleet.stop();
     await gbfs.close();

@@ -18,6 +18,8 @@ export interface KioskPanel {
   id: string;
   site: string | null;
   stopIds: string[];
+  /** the later, optional kiosk fields its agent shows (its birth's `reads`): none for an older agent */
+  reads: string[];
 }
 
 /** Stops one panel lists at most (the content's bound). */
@@ -32,8 +34,15 @@ export function stopsLabel(label: string | undefined): string[] {
   return [...new Set(ids)].slice(0, MAX_STOPS);
 }
 
-export function panelOf(device: { id: string; role: string; site: string | null; labels: Record<string, string> }): KioskPanel | null {
-  return device.role === 'info-panel' ? { id: device.id, site: device.site, stopIds: stopsLabel(device.labels.stops) } : null;
+export function panelOf(device: {
+  id: string;
+  role: string;
+  site: string | null;
+  labels: Record<string, string>;
+  birth?: { reads?: Record<string, string[]> | undefined } | null;
+}): KioskPanel | null {
+  if (device.role !== 'info-panel') return null;
+  return { id: device.id, site: device.site, stopIds: stopsLabel(device.labels.stops), reads: device.birth?.reads?.kiosk ?? [] };
 }
 
 const clip = (text: string, max: number) => {
@@ -113,8 +122,9 @@ export function composeKiosk(i: ComposeInput): KioskContent {
       .map(kioskCarPark),
     stops: i.stops.slice(0, MAX_STOPS).map((s) => ({ stopId: s.stopId, name: clip(s.name, 100), departures: s.departures.slice(0, 12) })),
     notices: panelNotices(i.notices, i.panel, i.now, i.timeZone),
-    // Left out when there are none: an agent from before the field still takes the set then.
-    ...(bikes.length ? { bikes } : {}),
+    // Only for an agent that shows them (an older one refuses the whole set with them), and left
+    // out when there are none.
+    ...(bikes.length && i.panel.reads.includes('bikes') ? { bikes } : {}),
   };
 }
 

@@ -83,7 +83,12 @@ export function kioskEngine(options: KioskEngineOptions): FleetEngine {
       const bikesNear = (panel: KioskPanel): NearBikes | null => {
         if (!options.bikes) return null;
         try {
-          return options.bikes(panel.id);
+          const near = options.bikes(panel.id);
+          if (near?.stations.length && !panel.reads.includes('bikes') && !warned.has(`${panel.id}|reads`)) {
+            warned.add(`${panel.id}|reads`);
+            ctx.log.warn('an info panel has bike stations near it, but its agent is older and does not show them: update its agent', { device: panel.id });
+          }
+          return near;
         } catch (err) {
           m.inc('tabla_kiosk_errors_total');
           const key = `${panel.id}|bikes`;
