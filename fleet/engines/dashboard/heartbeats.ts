@@ -1,7 +1,8 @@
 /**
  * The heartbeats the device page charts: per device, the last sample of each minute (fleet time,
  * so a device's wrong or stepped clock cannot reorder them) for the last `minutes` minutes, in
- * memory. A restarted fleet starts again from nothing, as the page used to on every load.
+ * memory; the dashboard engine also writes them to the fleet's database (heartbeat-store.ts) and
+ * reads them back when the fleet starts again.
  *
  * Bounded whatever the devices send: a device fills one slot per minute however often it beats,
  * its ring holds at most `minutes` slots (grown as it fills, so a device seen once costs little),
@@ -43,7 +44,9 @@ type Field = (typeof FIELDS)[number];
 const DECIMALS: Record<Field, number> = { depth: 0, oldestAgeS: 1, cpu: 3, mem: 4, temperatureC: 1 };
 
 /** A heartbeat's values, or null for a state that carries none (a last will, `offline`). */
-export function heartbeatValues(state: State): Record<Field, number | null> | null {
+export type HeartbeatValues = Record<Field, number | null>;
+
+export function heartbeatValues(state: State): HeartbeatValues | null {
   const { health, outbox } = state;
   if (!health && !outbox) return null;
   return {
@@ -82,7 +85,11 @@ export class HeartbeatHistory {
   /** Keeps `state` as the sample of the minute `now` falls in; the sample kept, or null if it carries none. */
   record(deviceId: string, state: State, now: number): HeartbeatSample | null {
     const values = heartbeatValues(state);
-    if (!values) return null;
+    return values ? this.put(deviceId, values, now) : null;
+  }
+
+  /** Keeps `values` as the sample of the minute `now` falls in (a heartbeat's, or one read back from the database). */
+  put(deviceId: string, values: HeartbeatValues, now: number): HeartbeatSample {
     const minute = Math.floor(now / MINUTE_MS);
     let ring = this.#rings.get(deviceId);
     if (ring && minute < ring.minute) ring = undefined; // the fleet's clock went back: start again

@@ -15,7 +15,8 @@
  *   `POST /dashboard/api/devices/:id/commands` `{verb: identify | restart}` likewise
  * - `GET /api/devices/:id/heartbeats` (admin token) → `{deviceId, intervalS, windowS, samples:
  *   [{ts, depth, oldestAgeS, cpu, mem, temperatureC}]}`: the last sample of each minute of the
- *   last hours, kept in memory from the bus's heartbeats (heartbeats.ts); 404 for an unknown device
+ *   last hours, kept in memory from the bus's heartbeats (heartbeats.ts) and in the fleet's database
+ *   across restarts (heartbeat-store.ts); 404 for an unknown device
  *
  * Cookie routes live outside `/api/`, where the router wants the bearer token.
  */
@@ -26,6 +27,7 @@ import type { EngineContext, FleetEngine } from '../engine.js';
 import { chartAssets } from './assets.js';
 import { asResponse, commandRefusal, forward, selfUrl, serverResponseOf } from './forward.js';
 import { HeartbeatHistory, type HeartbeatHistoryOptions } from './heartbeats.js';
+import { HEARTBEATS_MIGRATION, HeartbeatStore } from './heartbeat-store.js';
 import { LIVE_EVENTS, LiveFeed, liveEvent } from './live.js';
 import { networkOf, type SiteNetwork } from './network.js';
 import { PAGE_CSS } from './page-css.js';
@@ -57,7 +59,13 @@ export interface DashboardEngineOptions {
   pingMs?: number;
   /** The heartbeats kept for the device page's charts (six hours of minutes, 5000 devices). */
   heartbeats?: HeartbeatHistoryOptions;
+  /** How often the heartbeats kept are written to the database, ms (15 s). */
+  heartbeatFlushMs?: number;
 }
+
+export const DASHBOARD_MIGRATIONS = [HEARTBEATS_MIGRATION];
+/** Rows of the heartbeat history outside its window are deleted this often. */
+const PRUNE_EVERY_MS = 10 * 60_000;
 /** The library's files change only with the package: a browser keeps them (their URLs carry a hash). */
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
 
@@ -65,6 +73,8 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
   const live = new LiveFeed();
   const heartbeats = new HeartbeatHistory(options.heartbeats);
   let ping: NodeJS.Timeout | null = null;
+  let flush: NodeJS.Timeout | null = null;
+  let store: HeartbeatStore | null = null;
 
   return {
     name: 'dashboard',
@@ -78,7 +88,35 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       m.define('tabla_dashboard_pages_dropped_total', 'counter', 'Dashboard pages dropped for reading their event stream too slowly.');
       m.define('tabla_dashboard_sessions', 'gauge', 'Dashboard logins open.');
       m.define('tabla_dashboard_heartbeat_devices', 'gauge', 'Devices whose recent heartbeats the dashboard keeps for its charts.');
+      m.define('tabla_dashboard_heartbeat_write_failures_total', 'counter', 'Writes of the heartbeat history to the database that failed (the charts keep it in memory).');
+
+      // The charts' hours survive a restart: read back what the last run wrote, then write as they come.
+      const hb = new HeartbeatStore(ctx.migrate(DASHBOARD_MIGRATIONS), ctx.log);
+      store = hb;
+      try {
+        hb.prune(ctx.clock.now(), heartbeats.minutes);
+        const read = hb.load(heartbeats, ctx.clock.now());
+        if (read) ctx.log.info('heartbeat history read back', { samples: read, devices: heartbeats.devices });
+      } catch (err) {
+        ctx.log.warn('heartbeat history not read back; the charts start again', { error: (err as Error).message });
+      }
+      let pruned = ctx.clock.now();
+      flush = setInterval(() => {
+        try {
+          hb.flush();
+          const now = ctx.clock.now();
+          if (Math.abs(now - pruned) >= PRUNE_EVERY_MS) {
+            pruned = now;
+            hb.prune(now, heartbeats.minutes);
+          }
+        } catch (err) {
+          ctx.log.warn('heartbeat history flush failed', { error: (err as Error).message });
+        }
+      }, options.heartbeatFlushMs ?? 15_000);
+      flush.unref();
+
       m.collect(() => {
+        m.set('tabla_dashboard_heartbeat_write_failures_total', {}, hb.failures);
         m.set('tabla_dashboard_pages', {}, live.pages);
         m.set('tabla_dashboard_heartbeat_devices', {}, heartbeats.devices);
         m.set('tabla_dashboard_sessions', {}, sessions.size);
@@ -92,7 +130,11 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
         if (name !== 'device-state') ctx.on(name, (payload) => live.send(liveEvent(name, payload as never)));
       }
       // A heartbeat is kept first; the page is sent the very sample kept, to append to its charts.
-      ctx.on('device-state', (payload) => live.send(liveEvent('device-state', payload, heartbeats.record(payload.deviceId, payload.state, ctx.clock.now()))));
+      ctx.on('device-state', (payload) => {
+        const sample = heartbeats.record(payload.deviceId, payload.state, ctx.clock.now());
+        if (sample) hb.keep(payload.deviceId, sample);
+        live.send(liveEvent('device-state', payload, sample));
+      });
       ping = setInterval(() => {
         try {
           live.ping();
@@ -201,6 +243,10 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
     stop() {
       if (ping) clearInterval(ping);
       ping = null;
+      if (flush) clearInterval(flush);
+      flush = null;
+      store?.flush(); // what the last seconds brought, before the database closes
+      store = null;
       live.close();
       heartbeats.clear();
     },
