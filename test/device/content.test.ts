@@ -30,7 +30,9 @@ const COUNTS: ContentBody<'parking-counts'> = {
   validUntil: '2026-03-02T13:05:00Z',
 };
 
-const send = (fc: Awaited<ReturnType<typeof fleetClient>>, id: string, kind: string, body: unknown) =>
+type FleetClient = Awaited<ReturnType<typeof fleetClient>>;
+
+const send = (fc: FleetClient, id: string, kind: string, body: unknown) =>
   fc.publishAsync(topic.content(id), encode(Content, { v: 1, ts: Date.now(), kind, body }), { qos: 1 });
 
 test('the content schemas: decodeContent names the field, or the unknown kind', () => {
@@ -72,8 +74,9 @@ test('content reaches only the modules that declared its kind, only when its bod
     modules: [taker('boards', ['arrival-board']), taker('counts', ['parking-counts']), taker('late', ['arrival-board'], true)],
     moduleRestart: { minMs: 200, maxMs: 400, random: () => 1 },
   });
-  const fc = await fleetClient(fleet);
+  let fc: FleetClient | null = null;
   try {
+    fc = await fleetClient(fleet);
     await agent.start();
     await waitFor('agent ready', () => agent.link.fleetOnline);
     await send(fc, 'stop-c1', 'parking-counts', COUNTS);
@@ -90,7 +93,7 @@ test('content reaches only the modules that declared its kind, only when its bod
     await waitFor('late module restarted and given the latest board', () => got.late!.length === 1);
     assert.equal(got.late, [['arrival-board', BOARD]]);
   } finally {
-    await fc.endAsync();
+    await fc?.endAsync();
     await agent.stop();
     await fleet.stop();
   }
@@ -103,9 +106,10 @@ test('departures: the board is kept in its own table, reported as the frame (sum
   const log = createLogger('stop-c2', { level: 'info', sink: (l) => lines.push(l) });
   let module = departures();
   let agent = new Agent({ config, log, modules: [module] });
-  const fc = await fleetClient(fleet);
   const frame = async () => (await api(fleet, 'GET', '/api/devices/stop-c2')).body.frame;
+  let fc: FleetClient | null = null;
   try {
+    fc = await fleetClient(fleet);
     await agent.start();
     assert.equal(agent.state().modules!.departures, { status: 'degraded', error: 'no arrival board yet' });
     await waitFor('agent ready', () => agent.link.fleetOnline);
@@ -135,7 +139,7 @@ test('departures: the board is kept in its own table, reported as the frame (sum
     await waitFor('frame sent again on the new session', async () => (await frame()).ts > before);
     assert.is((await frame()).summary, '3 departures; next 13:05 rumena → Center');
   } finally {
-    await fc.endAsync();
+    await fc?.endAsync();
     await agent.stop();
     await fleet.stop();
   }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
 import { Agent } from '../../device/agent.js';
 import type { ModuleDrivers } from '../../device/module.js';
 import { loadAgentConfig } from '../../device/config.js';
@@ -101,8 +102,6 @@ if (!has('espeak-ng', ['--version']) || !has('sox', ['--version'])) {
     let now = at('14:03');
     const module = departures({ now: () => now });
     const agent = stopDisplay(file, module, { button });
-    const fc = await fleetClient(fleet);
-    const send = (kind: string, body: unknown) => fc.publishAsync(topic.content('stop-t1'), encode(Content, { v: 1, ts: Date.now(), kind, body }), { qos: 1 });
 
     /** Presses, waits for the reading, and checks the WAV holds the text of the screen planned at the press. */
     const pressAndHear = async (what: string) => {
@@ -124,7 +123,10 @@ if (!has('espeak-ng', ['--version']) || !has('sox', ['--version'])) {
       return { text, seconds };
     };
 
+    let opened: MqttClient | null = null;
     try {
+      const fc = (opened = await fleetClient(fleet));
+      const send = (kind: string, body: unknown) => fc.publishAsync(topic.content('stop-t1'), encode(Content, { v: 1, ts: Date.now(), kind, body }), { qos: 1 });
       await agent.start();
       await waitFor('agent ready', () => agent.link.fleetOnline);
       await waitFor('the first screen on the glass', () => agent.state().modules!.departures!.display?.full === 1);
@@ -165,7 +167,7 @@ if (!has('espeak-ng', ['--version']) || !has('sox', ['--version'])) {
       await new Promise((r) => setTimeout(r, 400));
       assert.is(fs.statSync(wav).mtimeMs, last);
     } finally {
-      await fc.endAsync().catch(() => {});
+      await opened?.endAsync().catch(() => {});
       await agent.stop().catch(() => {});
       await fleet.stop().catch(() => {});
     }
@@ -184,8 +186,9 @@ if (!has('espeak-ng', ['--version']) || !has('sox', ['--version'])) {
     const module = departures({ now: () => now });
     const agent = stopDisplay(file, module, { button, epaper: panel }, log);
     const glassShowsPlan = () => Buffer.compare(Buffer.from(panel.glass()), Buffer.from(renderScreen(module.plan()!.screen))) === 0;
-    const fc = await fleetClient(fleet);
+    let fc: MqttClient | null = null;
     try {
+      fc = await fleetClient(fleet);
       await agent.start();
       await waitFor('agent ready', () => agent.link.fleetOnline);
       await waitFor('the talking button ready', () => button.health().status === 'ok');
@@ -219,7 +222,7 @@ if (!has('espeak-ng', ['--version']) || !has('sox', ['--version'])) {
       assert.is(agent.state().modules!.departures!.display!.full + agent.state().modules!.departures!.display!.partial, refreshes + 1);
       assert.is(talkOf(agent)!.failures, 2, 'the talk counts kept with the display’s');
     } finally {
-      await fc.endAsync().catch(() => {});
+      await fc?.endAsync().catch(() => {});
       await agent.stop().catch(() => {});
       await fleet.stop().catch(() => {});
     }

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
 import { Agent } from '../../device/agent.js';
 import { departures } from '../../device/modules/departures/index.js';
 import { agentConfigFor } from '../../fleet/provision.js';
@@ -81,15 +82,16 @@ test('the engine: read on loopback, nearest stations to a display’s footer and
   });
   const module = departures({ now: () => clock.now() });
   const agent = new Agent({ config, log: quiet, modules: [module] });
-  const fc = await fleetClient(fleet);
   const got: BikeStations[] = [];
-  fc.on('message', (t, payload) => {
-    const c = decode(Content, payload);
-    if (c.ok && c.value.kind === 'bike-stations' && t === topic.content('disp-1')) got.push(c.value.body as BikeStations);
-  });
   const line = () => module.plan()?.screen.kind !== 'out-of-service' && (module.plan()?.screen as { bikes?: string }).bikes;
   const site = async () => (await api(fleet, 'GET', '/api/bikes')).body.sites[0];
+  let fc: MqttClient | null = null;
   try {
+    fc = await fleetClient(fleet);
+    fc.on('message', (t, payload) => {
+      const c = decode(Content, payload);
+      if (c.ok && c.value.kind === 'bike-stations' && t === topic.content('disp-1')) got.push(c.value.body as BikeStations);
+    });
     await fc.subscribeAsync(topic.content('disp-1'), { qos: 1 });
     const first = await waitFor('the feed read', async () => ((await site())?.stations.length ? site() : null));
     assert.equal([first.site, first.origin, first.version, first.stale, first.error, first.ttl], ['velenje', 'env', '2', false, null, 60]);
@@ -151,7 +153,7 @@ test('the engine: read on loopback, nearest stations to a display’s footer and
     assert.is((await api(fleet, 'GET', '/api/bikes', undefined, 'wrong')).status, 401);
   } finally {
     await agent.stop();
-    await fc.endAsync(true);
+    await fc?.endAsync(true);
     await fleet.stop();
     await gbfs.close();
   }

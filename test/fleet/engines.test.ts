@@ -4,6 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
 import type { FleetEngine } from '../../fleet/engines/engine.js';
 import { lazy } from '../../fleet/engines/index.js';
 import { streamsEngine } from '../../fleet/engines/streams/index.js';
@@ -15,10 +16,11 @@ const batch = (low: number, seqs: number[]) =>
 
 test('the streams engine: last seen per stream under /api/devices/:id/streams, from committed telemetry only', async () => {
   const fleet = await startFleet();
-  const { secret } = fleet.registry.provision({ id: 'bus-40', role: 'bus' });
-  const client = await deviceClient(fleet, 'bus-40', secret);
+  let client: MqttClient | null = null;
   let running = true;
   try {
+    const { secret } = fleet.registry.provision({ id: 'bus-40', role: 'bus' });
+    client = await deviceClient(fleet, 'bus-40', secret);
     const t = (s: string) => topic.telemetry('bus-40', s);
     await client.publishAsync(t('gps'), batch(1, [1, 2, 3]), { qos: 1 });
     await client.publishAsync(t('apc'), batch(1, [1]), { qos: 1 });
@@ -47,7 +49,7 @@ test('the streams engine: last seen per stream under /api/devices/:id/streams, f
       await again.stop();
     }
   } finally {
-    await client.endAsync(true);
+    await client?.endAsync(true);
     if (running) await fleet.stop();
   }
 });
@@ -73,12 +75,13 @@ test('an engine that throws on every event, and one that fails to start, disturb
     },
   };
   const fleet = await startFleet({ engines: [throwing, broken, streamsEngine()] });
-  const { secret } = fleet.registry.provision({ id: 'bus-41', role: 'bus' });
-  const client = await deviceClient(fleet, 'bus-41', secret);
-  const acks: number[] = [];
-  client.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).streams.gps));
-  await client.subscribeAsync(topic.ack('bus-41'), { qos: 0 });
+  let client: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'bus-41', role: 'bus' });
+    client = await deviceClient(fleet, 'bus-41', secret);
+    const acks: number[] = [];
+    client.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).streams.gps));
+    await client.subscribeAsync(topic.ack('bus-41'), { qos: 0 });
     for (let i = 1; i <= 20; i++) await client.publishAsync(topic.telemetry('bus-41', 'gps'), batch(i, [i]), { qos: 1 });
     await waitFor('all acked', () => acks.includes(20));
     assert.equal(storedSeqs(fleet, 'bus-41', 'gps').length, 20);
@@ -90,7 +93,7 @@ test('an engine that throws on every event, and one that fails to start, disturb
     assert.is(fleet.metrics.get('tabla_ingest_errors_total'), 0);
     assert.is((await fetch(fleet.httpUrl + '/healthz')).status, 200);
   } finally {
-    await client.endAsync(true);
+    await client?.endAsync(true);
     await fleet.stop();
   }
 });
@@ -113,12 +116,13 @@ test('an engine pushes typed content to a device, checked against its kind; a la
     }),
   }));
   const fleet = await startFleet({ engines: [boards] });
-  const { secret } = fleet.registry.provision({ id: 'stop-42', role: 'stop-display' });
-  const client = await deviceClient(fleet, 'stop-42', secret);
-  const got: unknown[] = [];
-  client.on('message', (_t, p) => got.push(p.toString()));
-  await client.subscribeAsync(topic.content('stop-42'), { qos: 1 });
+  let client: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'stop-42', role: 'stop-display' });
+    client = await deviceClient(fleet, 'stop-42', secret);
+    const got: unknown[] = [];
+    client.on('message', (_t, p) => got.push(p.toString()));
+    await client.subscribeAsync(topic.content('stop-42'), { qos: 1 });
     assert.ok(hooks.push, 'the lazy engine started');
     assert.is(hooks.push('stop-42'), true);
     await waitFor('content arrived', () => got.length === 1);
@@ -129,7 +133,7 @@ test('an engine pushes typed content to a device, checked against its kind; a la
     await new Promise((r) => setTimeout(r, 100));
     assert.is(got.length, 1);
   } finally {
-    await client.endAsync(true);
+    await client?.endAsync(true);
     await fleet.stop();
   }
 });

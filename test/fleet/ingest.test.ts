@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
 import { Agent } from '../../device/agent.js';
 import { FleetState, encode, topic } from '../../protocols/index.js';
 import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
@@ -9,14 +10,15 @@ const batch = (low: number, seqs: number[]) =>
 
 test('ingest: duplicates dropped and counted, gaps visible until filled, seqs below low counted as lost; acks carry the contiguous mark', async () => {
   const fleet = await startFleet();
-  const { secret } = fleet.registry.provision({ id: 'bus-5', role: 'bus' });
-  const client = await deviceClient(fleet, 'bus-5', secret);
-  const acks: Record<string, number>[] = [];
-  client.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).streams));
-  await client.subscribeAsync(topic.ack('bus-5'), { qos: 1 });
-  const t = topic.telemetry('bus-5', 'gps');
-  const stream = async () => (await api(fleet, 'GET', '/api/devices/bus-5')).body.streams[0];
+  let client: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'bus-5', role: 'bus' });
+    client = await deviceClient(fleet, 'bus-5', secret);
+    const acks: Record<string, number>[] = [];
+    client.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).streams));
+    await client.subscribeAsync(topic.ack('bus-5'), { qos: 1 });
+    const t = topic.telemetry('bus-5', 'gps');
+    const stream = async () => (await api(fleet, 'GET', '/api/devices/bus-5')).body.streams[0];
     await client.publishAsync(t, batch(1, [1, 2]), { qos: 1 });
     await client.publishAsync(t, batch(1, [4, 5]), { qos: 1 });
     await waitFor('two acks', () => acks.length === 2);
@@ -36,7 +38,7 @@ test('ingest: duplicates dropped and counted, gaps visible until filled, seqs be
     assert.equal(storedSeqs(fleet, 'bus-5', 'gps'), [1, 2, 3, 4, 5, 9, 10]);
     assert.is(fleet.metrics.get('tabla_telemetry_duplicates_total'), 1);
   } finally {
-    await client.endAsync();
+    await client?.endAsync();
     await fleet.stop();
   }
 });
@@ -44,8 +46,9 @@ test('ingest: duplicates dropped and counted, gaps visible until filled, seqs be
 test("an agent holds its backlog while the fleet's retained state is offline, and drains when it is back", async () => {
   const fleet = await startFleet();
   const agent = new Agent({ config: provision(fleet, 'cnt-2', 'car-park-counter'), log: quiet });
-  const fc = await fleetClient(fleet);
+  let fc: MqttClient | null = null;
   try {
+    fc = await fleetClient(fleet);
     await agent.start();
     await waitFor('draining', () => agent.link.fleetOnline);
     await fc.publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status: 'offline' }), { qos: 1, retain: true });
@@ -58,7 +61,7 @@ test("an agent holds its backlog while the fleet's retained state is offline, an
     await waitFor('drained', () => agent.outbox.depth() === 0);
     assert.equal(storedSeqs(fleet, 'cnt-2', 'loops'), [1, 2, 3]);
   } finally {
-    await fc.endAsync();
+    await fc?.endAsync();
     await agent.stop();
     await fleet.stop();
   }

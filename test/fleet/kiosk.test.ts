@@ -8,6 +8,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
+import type { FleetService } from '../../fleet/service.js';
 import { composeKiosk, kioskBikes, kioskKey, panelOf, stopsLabel } from '../../fleet/engines/kiosk/index.js';
 import { bikesEngine, type NearBikes } from '../../fleet/engines/bikes/index.js';
 import { kioskCarPark } from '../../fleet/engines/kiosk/compose.js';
@@ -144,17 +146,18 @@ test('the engine: each info panel gets its site’s car parks, its stops’ depa
   });
   fleet.registry.provision({ id: 'info-1', role: 'info-panel', site: 'celje', labels: { stops: 'S1,S3,NOPE' } });
   fleet.registry.provision({ id: 'disp-1', role: 'stop-display', site: 'celje', labels: { stop: 'S1' } });
-  const fc = await fleetClient(fleet);
   const got: KioskContent[] = [];
   const kinds: string[] = [];
-  fc.on('message', (t, payload) => {
-    if (t !== topic.content('info-1')) return;
-    const c = decode(Content, payload);
-    if (!c.ok) throw new Error(c.reason);
-    kinds.push(c.value.kind);
-    got.push(c.value.body as KioskContent);
-  });
+  let fc: MqttClient | null = null;
   try {
+    fc = await fleetClient(fleet);
+    fc.on('message', (t, payload) => {
+      if (t !== topic.content('info-1')) return;
+      const c = decode(Content, payload);
+      if (!c.ok) throw new Error(c.reason);
+      kinds.push(c.value.kind);
+      got.push(c.value.body as KioskContent);
+    });
     await fc.subscribeAsync(topic.content('info-1'), { qos: 1 });
     fleet.bus.emit('occupancy-changed', { status: carPark('glazija', { free: 37, state: 'almostFull' }), previous: null });
     fleet.bus.emit('occupancy-changed', { status: carPark('velenje-center', { site: 'velenje' }), previous: null });
@@ -199,7 +202,7 @@ test('the engine: each info panel gets its site’s car parks, its stops’ depa
     assert.is((await api(fleet, 'GET', '/api/kiosk/disp-1')).status, 404);
     assert.is((await api(fleet, 'GET', '/api/kiosk/info-1', undefined, 'wrong')).status, 401);
   } finally {
-    await fc.endAsync(true);
+    await fc?.endAsync(true);
     await fleet.stop();
   }
 });
@@ -207,19 +210,21 @@ test('the engine: each info panel gets its site’s car parks, its stops’ depa
 test('the engine: the car parks it heard of are kept across a fleet restart', async () => {
   const timetables = new Timetables();
   const fleet = await startFleet({ engines: [kioskEngine({ timetables, tickMs: 50 })] });
-  fleet.registry.provision({ id: 'info-2', role: 'info-panel', site: 'celje' });
-  fleet.bus.emit('occupancy-changed', { status: carPark('glazija'), previous: null });
-  // A status that fails its schema is refused, not kept.
-  fleet.bus.emit('occupancy-changed', { status: { ...carPark('broken'), capacity: -1 }, previous: null });
-  await waitFor('composed', async () => (await api(fleet, 'GET', '/api/kiosk/info-2')).body.content.carParks.length === 1);
-  await fleet.stop();
-  const again = await startFleet({ dataDir: fleet.options.dataDir, engines: [kioskEngine({ timetables, tickMs: 50 })] });
+  let again: FleetService | null = null;
   try {
+    fleet.registry.provision({ id: 'info-2', role: 'info-panel', site: 'celje' });
+    fleet.bus.emit('occupancy-changed', { status: carPark('glazija'), previous: null });
+    // A status that fails its schema is refused, not kept.
+    fleet.bus.emit('occupancy-changed', { status: { ...carPark('broken'), capacity: -1 }, previous: null });
+    await waitFor('composed', async () => (await api(fleet, 'GET', '/api/kiosk/info-2')).body.content.carParks.length === 1);
+    await fleet.stop();
+    again = await startFleet({ dataDir: fleet.options.dataDir, engines: [kioskEngine({ timetables, tickMs: 50 })] });
     const body = (await api(again, 'GET', '/api/kiosk/info-2')).body.content as KioskContent;
     assert.equal(body.carParks.map((c) => c.id), ['glazija']);
     assert.equal([body.stops, body.notices], [[], []], 'no timetable, no displays engine: no stops, no notices');
   } finally {
-    await again.stop();
+    await again?.stop();
+    await fleet.stop(); // stopped above unless the test failed first: a second stop does nothing
   }
 });
 
@@ -234,17 +239,19 @@ test('the engine with bike share: stations near the panel’s stops from a GBFS 
   const bikes = bikesEngine({ timetables, sources: `celje=${gbfs.url}`, minIntervalS: 1, maxIntervalS: 1, tickMs: 50, near: { radiusM: 400 } });
   const fleet = await startFleet({ clock, engines: [bikes, kioskEngine({ timetables, tickMs: 50, bikes: (id) => bikes.near(id) })] });
   const { secret } = fleet.registry.provision({ id: 'info-1', role: 'info-panel', site: 'celje', labels: { stops: 'S1,S3' } });
-  const fc = await fleetClient(fleet);
-  const panel = await deviceClient(fleet, 'info-1', secret);
   const got: KioskContent[] = [];
-  fc.on('message', (t, payload) => {
-    const c = decode(Content, payload);
-    if (!c.ok) throw new Error(c.reason);
-    if (t === topic.content('info-1')) got.push(c.value.body as KioskContent);
-  });
-  const birth = (epoch: number, reads?: Record<string, string[]>) =>
-    panel.publishAsync(topic.birth('info-1'), JSON.stringify({ v: 1, epoch, ts: Date.now(), role: 'info-panel', versions: {}, heartbeatS: 30, configVersion: 0, ...(reads ? { reads } : {}) }), { qos: 1 });
+  let fc: MqttClient | null = null;
+  let device: MqttClient | null = null;
   try {
+    fc = await fleetClient(fleet);
+    const panel = (device = await deviceClient(fleet, 'info-1', secret));
+    fc.on('message', (t, payload) => {
+      const c = decode(Content, payload);
+      if (!c.ok) throw new Error(c.reason);
+      if (t === topic.content('info-1')) got.push(c.value.body as KioskContent);
+    });
+    const birth = (epoch: number, reads?: Record<string, string[]>) =>
+      panel.publishAsync(topic.birth('info-1'), JSON.stringify({ v: 1, epoch, ts: Date.now(), role: 'info-panel', versions: {}, heartbeatS: 30, configVersion: 0, ...(reads ? { reads } : {}) }), { qos: 1 });
     await fc.subscribeAsync(topic.content('info-1'), { qos: 1 });
     // An agent from before the stations (its birth names no `reads`): it would refuse a set with
     // them, so it gets its content without.
@@ -289,8 +296,8 @@ test('the engine with bike share: stations near the panel’s stops from a GBFS 
     assert.not.ok('bikes' in (await api(fleet, 'GET', '/api/kiosk/info-1')).body.content);
     assert.ok(decodeContent('kiosk', dropped).ok);
   } finally {
-    await panel.endAsync(true);
-    await fc.endAsync(true);
+    await device?.endAsync(true);
+    await fc?.endAsync(true);
     await fleet.stop();
     await gbfs.close();
   }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Agent } from '../../device/agent.js';
 import { deviceView, devicesTable } from '../../fleet/cli/format.js';
 import { topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { api, burstAgent, deviceClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 const batch = (outbox: string, low: number, seqs: number[], tag: string) =>
@@ -16,19 +17,20 @@ const batch = (outbox: string, low: number, seqs: number[], tag: string) =>
 
 test('an outbox identity that comes back (old card put back, clones alternating) is filed apart without a crash, and raised as a fault', async () => {
   const fleet = await startFleet();
-  const { secret } = fleet.registry.provision({ id: 'bus-20', role: 'bus' });
-  const client = await deviceClient(fleet, 'bus-20', secret);
-  const acks: Record<string, number>[] = [];
-  client.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).streams));
-  await client.subscribeAsync(topic.ack('bus-20'), { qos: 0 });
-  const t = topic.telemetry('bus-20', 'gps');
-  const send = async (outbox: string, low: number, seqs: number[]) => {
-    const before = acks.length;
-    await client.publishAsync(t, batch(outbox, low, seqs, outbox), { qos: 1 });
-    await waitFor(`ack for ${outbox} ${seqs}`, () => acks.length > before);
-    return acks[acks.length - 1]!.gps;
-  };
+  let opened: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'bus-20', role: 'bus' });
+    const client = (opened = await deviceClient(fleet, 'bus-20', secret));
+    const acks: Record<string, number>[] = [];
+    client.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).streams));
+    await client.subscribeAsync(topic.ack('bus-20'), { qos: 0 });
+    const t = topic.telemetry('bus-20', 'gps');
+    const send = async (outbox: string, low: number, seqs: number[]) => {
+      const before = acks.length;
+      await client.publishAsync(t, batch(outbox, low, seqs, outbox), { qos: 1 });
+      await waitFor(`ack for ${outbox} ${seqs}`, () => acks.length > before);
+      return acks[acks.length - 1]!.gps;
+    };
     assert.is(await send('cardA', 1, [1, 2, 3]), 3);
     assert.is(await send('cardB', 1, [1, 2]), 2, 'a new card: its own marks from 1');
     assert.is(await send('cardA', 4, [4, 5]), 5, 'card A back: acked on its own marks');
@@ -56,29 +58,36 @@ test('an outbox identity that comes back (old card put back, clones alternating)
     assert.match(await (await fetch(fleet.httpUrl + '/metrics')).text(), /tabla_device_faults\{device="bus-20",code="outbox-conflict"\} 1/);
     assert.is((await fetch(fleet.httpUrl + '/healthz')).status, 200, 'the fleet is fine');
   } finally {
-    await client.endAsync(true);
+    await opened?.endAsync(true);
     await fleet.stop();
   }
 });
 
 test('two agent processes from one cloned data directory: both run, the fleet keeps their records apart and says so', async () => {
   const fleet = await startFleet();
-  const config = provision(fleet, 'stop-21', 'stop-display', { settings: { logLevel: 'error' } });
-  const fileA = path.join(tmpDir(), 'agent.json');
-  fs.writeFileSync(fileA, JSON.stringify(config));
-  // The image: an agent that ran and sent 100 records, then its card was copied.
-  let a = burstAgent(fileA, 100);
-  await waitFor('image drained', () => a.seen.committed === 100 && a.seen.depth === 0, 30_000);
-  a.child.kill('SIGTERM');
-  await a.exited;
-  const cloneDir = tmpDir('tabla-stop-21-clone-');
-  fs.cpSync(config.dataDir, cloneDir, { recursive: true });
-  const fileB = path.join(tmpDir(), 'agent.json');
-  fs.writeFileSync(fileB, JSON.stringify({ ...config, dataDir: cloneDir }));
-
-  a = burstAgent(fileA, 300);
-  const b = burstAgent(fileB, 300);
+  // Every agent process started here, killed in the finally however the test ends.
+  const bursts: ReturnType<typeof burstAgent>[] = [];
+  const burst = (file: string, count: number) => {
+    const started = burstAgent(file, count);
+    bursts.push(started);
+    return started;
+  };
   try {
+    const config = provision(fleet, 'stop-21', 'stop-display', { settings: { logLevel: 'error' } });
+    const fileA = path.join(tmpDir(), 'agent.json');
+    fs.writeFileSync(fileA, JSON.stringify(config));
+    // The image: an agent that ran and sent 100 records, then its card was copied.
+    let a = burst(fileA, 100);
+    await waitFor('image drained', () => a.seen.committed === 100 && a.seen.depth === 0, 30_000);
+    a.child.kill('SIGTERM');
+    await a.exited;
+    const cloneDir = tmpDir('tabla-stop-21-clone-');
+    fs.cpSync(config.dataDir, cloneDir, { recursive: true });
+    const fileB = path.join(tmpDir(), 'agent.json');
+    fs.writeFileSync(fileB, JSON.stringify({ ...config, dataDir: cloneDir }));
+
+    a = burst(fileA, 300);
+    const b = burst(fileB, 300);
     await waitFor('both bursts accepted', () => a.seen.committed === 400 && b.seen.committed === 400, 60_000);
     await waitFor('both drained', () => a.seen.depth === 0 && b.seen.depth === 0, 90_000);
     const streams = (await api(fleet, 'GET', '/api/devices/stop-21')).body.streams as { stream: string; stored: number; hwm: number; gaps: number }[];
@@ -93,9 +102,8 @@ test('two agent processes from one cloned data directory: both run, the fleet ke
     assert.ok(faults.some((f) => f.code === 'outbox-conflict'), 'the technician is told to re-provision one board');
     assert.is((await fetch(fleet.httpUrl + '/healthz')).status, 200);
   } finally {
-    a.child.kill('SIGKILL');
-    b.child.kill('SIGKILL');
-    await Promise.all([a.exited, b.exited]);
+    for (const x of bursts) x.child.kill('SIGKILL');
+    await Promise.all(bursts.map((x) => x.exited));
     await fleet.stop();
   }
 });

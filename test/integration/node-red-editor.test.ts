@@ -85,10 +85,10 @@ test('without a login: a browser goes to the dashboard login, a client gets 401,
 
 test('a stopped Node-RED leaves nothing at /red', async () => {
   const fleet = await startFleet({ engines: [nodeRedEngine()] });
-  const before = await fetch(`${fleet.httpUrl}/red/nodes`, { headers: { authorization: `Bearer ${fleet.local.adminToken}`, accept: 'application/json' } });
-  assert.is(before.status, 200);
-  await fleet.engines.stop();
   try {
+    const before = await fetch(`${fleet.httpUrl}/red/nodes`, { headers: { authorization: `Bearer ${fleet.local.adminToken}`, accept: 'application/json' } });
+    assert.is(before.status, 200);
+    await fleet.engines.stop();
     const after = await fetch(`${fleet.httpUrl}/red/nodes`, { headers: { authorization: `Bearer ${fleet.local.adminToken}` } });
     assert.is(after.status, 404);
   } finally {
