@@ -12,6 +12,7 @@ import { Outbox } from '../../device/outbox.js';
 import { openDatabase } from '../../device/store.js';
 import type { Clock } from '../../protocols/index.js';
 import { FleetState, OutboxConfig, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 const HOUR = 3600_000;
@@ -75,12 +76,14 @@ test('wall clock stepped back an hour mid-drain: the backlog keeps draining at i
 test('wall clock stepped forward 8 days (past the 7-day TTL) while the fleet is away: nothing expires, all arrives when it is back, the step is counted', async () => {
   const fleet = await startFleet();
   const clock = new SteppableClock();
-  const config = provision(fleet, 'bus-ck2', 'bus', { outbox: { streams: { gps: { ttlS: 7 * 24 * 3600 } } } });
-  const agent = new Agent({ config, log: quiet, clock, maintenanceMs: 100 });
-  const fc = await fleetClient(fleet);
-  const fleetState = (status: 'online' | 'offline') =>
-    fc.publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status }), { qos: 1, retain: true });
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   try {
+    const config = provision(fleet, 'bus-ck2', 'bus', { outbox: { streams: { gps: { ttlS: 7 * 24 * 3600 } } } });
+    const agent = (started = new Agent({ config, log: quiet, clock, maintenanceMs: 100 }));
+    const fc = (opened = await fleetClient(fleet));
+    const fleetState = (status: 'online' | 'offline') =>
+      fc.publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status }), { qos: 1, retain: true });
     await agent.start();
     await waitFor('online', () => agent.link.fleetOnline);
     await fleetState('offline');
@@ -105,8 +108,8 @@ test('wall clock stepped forward 8 days (past the 7-day TTL) while the fleet is 
     await waitFor('all stored', () => storedSeqs(fleet, 'bus-ck2', 'gps').length === 50, 10_000);
     assert.equal(storedSeqs(fleet, 'bus-ck2', 'gps'), range(50));
   } finally {
-    await fc.endAsync();
-    await agent.stop();
+    await opened?.endAsync();
+    await started?.stop();
     await fleet.stop();
   }
 });

@@ -16,6 +16,7 @@ import { EpaperFault, type EpaperPanel, type Frame1bpp, type PanelWindow } from 
 import { SimulatedEpaper } from '../../hardware/epaper/simulated.js';
 import type { ArrivalBoard, Frame, StopTimetable } from '../../protocols/index.js';
 import { Content, Frame as FrameSchema, decode, decodeFrameImage, encode, frameImageHash, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { fleetClient, provision, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
 
 const at = (hhmm: string) => Date.parse(`2026-03-03T${hhmm}:00+01:00`);
@@ -94,21 +95,23 @@ const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Bu
 
 test('a stop display: board and timetable on the glass, partial refreshes as minutes pass, frames with the picture, counts in the heartbeat, out of service on stop', async () => {
   const fleet = await startFleet();
-  const config = provision(fleet, 'stop-d1', 'stop-display');
-  const panel = new BreakablePanel();
-  let now = at('14:03');
-  const module = departures({ now: () => now });
-  const agent = new Agent({ config, log: quiet, modules: [module], drivers: { epaper: panel } });
-  const fc = await fleetClient(fleet);
-  const frames: Frame[] = [];
-  await fc.subscribeAsync(topic.frame('stop-d1'), { qos: 1 });
-  fc.on('message', (_t, payload) => {
-    const f = decode(FrameSchema, payload);
-    if (f.ok) frames.push(f.value);
-  });
-  const send = (kind: string, body: unknown) => fc.publishAsync(topic.content('stop-d1'), encode(Content, { v: 1, ts: Date.now(), kind, body }), { qos: 1 });
-  const display = () => agent.state().modules!.departures!.display;
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   try {
+    const config = provision(fleet, 'stop-d1', 'stop-display');
+    const panel = new BreakablePanel();
+    let now = at('14:03');
+    const module = departures({ now: () => now });
+    const agent = (started = new Agent({ config, log: quiet, modules: [module], drivers: { epaper: panel } }));
+    const fc = (opened = await fleetClient(fleet));
+    const frames: Frame[] = [];
+    await fc.subscribeAsync(topic.frame('stop-d1'), { qos: 1 });
+    fc.on('message', (_t, payload) => {
+      const f = decode(FrameSchema, payload);
+      if (f.ok) frames.push(f.value);
+    });
+    const send = (kind: string, body: unknown) => fc.publishAsync(topic.content('stop-d1'), encode(Content, { v: 1, ts: Date.now(), kind, body }), { qos: 1 });
+    const display = () => agent.state().modules!.departures!.display;
     await agent.start();
     await waitFor('agent ready', () => agent.link.fleetOnline);
     await waitFor('the first screen (no data yet) on the glass', () => display()?.full === 1);
@@ -174,8 +177,8 @@ test('a stop display: board and timetable on the glass, partial refreshes as min
     assert.ok(same(panel.sim.glass(), renderScreen(outOfServiceScreen('Avtobusno postajališče Velenje', null))), 'out of service on the glass');
     assert.equal(panel.calls, ['full', 'sleep', 'close']);
   } finally {
-    await fc.endAsync().catch(() => {});
-    await agent.stop().catch(() => {});
+    await opened?.endAsync().catch(() => {});
+    await started?.stop().catch(() => {});
     await fleet.stop().catch(() => {});
   }
 });

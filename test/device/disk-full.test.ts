@@ -13,6 +13,7 @@ import { RESERVE_BYTES, RESERVE_FILE } from '../../device/disk-reserve.js';
 import { Outbox, OutboxStorageError } from '../../device/outbox.js';
 import { openDatabase } from '../../device/store.js';
 import { FleetState, OutboxConfig, createLogger, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { fleetClient, provision, quiet, startFleet, storedSeqs, tmpDir, waitFor } from '../helpers.js';
 
 // Anything thrown from a timer (an ack delete, an expiry, a maintenance tick) lands here and fails the test.
@@ -162,17 +163,19 @@ onTmpfs(
 /** Stops an agent on a full disk, or fills it while stopped; a new agent on the same data directory must come up. */
 async function restartOnFullDisk(dir: string, variant: 'stopped while full' | 'filled while stopped') {
   const fleet = await startFleet();
-  const id = variant === 'stopped while full' ? 'bus-df2' : 'bus-df3';
-  // Ack deletes wait long, so that only the agent's own maintenance can find the disk healed in time.
-  const config = provision(fleet, id, 'bus', { dataDir: path.join(dir, 'agent'), outbox: { streams, ackCommitDelayMs: 60_000 } });
-  const fc = await fleetClient(fleet);
-  const fleetState = (status: 'online' | 'offline') =>
-    fc.publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status }), { qos: 1, retain: true });
-  const logs: string[] = [];
-  const log = createLogger(id, { level: 'debug', sink: (line) => logs.push(line) });
-  let agent = new Agent({ config, log: quiet, maintenanceMs: 200 });
-  const accepted: { alarm: number[]; gps: number[] } = { alarm: [], gps: [] };
+  let opened: MqttClient | null = null;
+  let started: Agent | null = null;
   try {
+    const id = variant === 'stopped while full' ? 'bus-df2' : 'bus-df3';
+    // Ack deletes wait long, so that only the agent's own maintenance can find the disk healed in time.
+    const config = provision(fleet, id, 'bus', { dataDir: path.join(dir, 'agent'), outbox: { streams, ackCommitDelayMs: 60_000 } });
+    const fc = (opened = await fleetClient(fleet));
+    const fleetState = (status: 'online' | 'offline') =>
+      fc.publishAsync(topic.fleetState(), encode(FleetState, { v: 1, ts: Date.now(), status }), { qos: 1, retain: true });
+    const logs: string[] = [];
+    const log = createLogger(id, { level: 'debug', sink: (line) => logs.push(line) });
+    let agent = (started = new Agent({ config, log: quiet, maintenanceMs: 200 }));
+    const accepted: { alarm: number[]; gps: number[] } = { alarm: [], gps: [] };
     await agent.start();
     await waitFor('online', () => agent.link.fleetOnline);
     await fleetState('offline');
@@ -198,7 +201,7 @@ async function restartOnFullDisk(dir: string, variant: 'stopped while full' | 'f
     // A clean close (a checkpoint that went through) removed SQLite's -wal and -shm: opening needs room for them.
     const walGone = !fs.existsSync(path.join(config.dataDir, 'agent.db-wal'));
 
-    agent = new Agent({ config, log, maintenanceMs: 200 }); // must not throw
+    agent = started = new Agent({ config, log, maintenanceMs: 200 }); // must not throw
     const said = (text: string) => logs.some((l) => l.includes(text));
     if (variant === 'filled while stopped') {
       assert.ok(walGone && said('cannot open the database') && !said('exclusive mode'), 'opened once the reserve was released');
@@ -223,8 +226,8 @@ async function restartOnFullDisk(dir: string, variant: 'stopped while full' | 'f
     await waitFor('new record stored', () => storedSeqs(fleet, id, 'alarm').includes(seq));
     await waitFor('reserve back', () => reserveSize(config.dataDir) === RESERVE_BYTES, 5000);
   } finally {
-    await agent.stop();
-    await fc.endAsync();
+    await started?.stop();
+    await opened?.endAsync();
     await fleet.stop();
   }
 }

@@ -10,6 +10,8 @@ import { kiosk, type KioskView } from '../../device/modules/kiosk/index.js';
 import { modulesFor } from '../../device/roles.js';
 import type { KioskContent } from '../../protocols/index.js';
 import { Content, encode, isoLocal, topic } from '../../protocols/index.js';
+import type { Server } from 'node:http';
+import type { MqttClient } from 'mqtt';
 import { api, fleetClient, freePort, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 const body = (now: number): KioskContent => ({
@@ -32,13 +34,15 @@ test('the info-panel role runs the kiosk module', () => {
 
 test('kiosk: content to its table and the page; frame and status; after a restart without the fleet, the same data with the banner', async () => {
   const fleet = await startFleet({ engines: [] }); // content from this test only
-  const port = await freePort();
-  const config = provision(fleet, 'info-1', 'info-panel', { settings: { modules: { kiosk: { port } } } });
-  let module = kiosk();
-  let agent = new Agent({ config, log: quiet, modules: [module] });
-  const fc = await fleetClient(fleet);
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   let fleetUp = true;
   try {
+    const port = await freePort();
+    const config = provision(fleet, 'info-1', 'info-panel', { settings: { modules: { kiosk: { port } } } });
+    let module = kiosk();
+    let agent = (started = new Agent({ config, log: quiet, modules: [module] }));
+    const fc = (opened = await fleetClient(fleet));
     await agent.start();
     const url = module.url()!;
     assert.is(url, `http://127.0.0.1:${port}/`);
@@ -82,7 +86,7 @@ test('kiosk: content to its table and the page; frame and status; after a restar
     await fleet.stop();
     fleetUp = false;
     module = kiosk();
-    agent = new Agent({ config, log: quiet, modules: [module] });
+    agent = started = new Agent({ config, log: quiet, modules: [module] });
     await agent.start();
     const offline = await getView(module.url()!);
     assert.equal(offline.carParks.map((c) => c.value.en), ['FULL', '23']);
@@ -90,24 +94,26 @@ test('kiosk: content to its table and the page; frame and status; after a restar
     assert.match(offline.data.banner!.sl, /^Podatki niso osveženi od \d\d:\d\d$/);
     assert.equal(module.latest()!.body, sent);
   } finally {
-    await fc.endAsync(true);
-    await agent.stop();
+    await opened?.endAsync(true);
+    await started?.stop();
     if (fleetUp) await fleet.stop();
   }
 });
 
 test('kiosk: a port already taken fails the module (restarted later), the agent runs on', async () => {
   const fleet = await startFleet({ engines: [] }); // content from this test only
-  const port = await freePort();
-  const holder = (await import('node:http')).createServer();
-  await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
-  const agent = new Agent({
-    config: provision(fleet, 'info-2', 'info-panel', { settings: { modules: { kiosk: { port } } } }),
-    log: quiet,
-    modules: [kiosk()],
-    moduleRestart: { minMs: 100, maxMs: 200, random: () => 1 },
-  });
+  let held: Server | null = null;
+  let started: Agent | null = null;
   try {
+    const port = await freePort();
+    const holder = (held = (await import('node:http')).createServer());
+    await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
+    const agent = (started = new Agent({
+      config: provision(fleet, 'info-2', 'info-panel', { settings: { modules: { kiosk: { port } } } }),
+      log: quiet,
+      modules: [kiosk()],
+      moduleRestart: { minMs: 100, maxMs: 200, random: () => 1 },
+    }));
     await agent.start();
     const failed = agent.state().modules!.kiosk!;
     assert.is(failed.status, 'failed');
@@ -120,9 +126,9 @@ test('kiosk: a port already taken fails the module (restarted later), the agent 
     });
     assert.is((await fetch(`http://127.0.0.1:${port}/api/kiosk`)).status, 200);
   } finally {
-    await agent.stop();
+    await started?.stop();
     await fleet.stop();
-    holder.close();
+    held?.close();
   }
 });
 

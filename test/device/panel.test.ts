@@ -13,6 +13,7 @@ import type { GuidanceSign } from '../../hardware/sign/sign.js';
 import { SimulatedSign } from '../../hardware/sign/simulated.js';
 import type { Frame, ParkingCounts } from '../../protocols/index.js';
 import { Content, Frame as FrameSchema, decode, decodeFrameImage, encode, frameImageHash, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { api, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 const T0 = Date.parse('2026-03-03T14:00:00+01:00');
@@ -55,21 +56,23 @@ test('the parking-panel role runs the panel module', () => {
 
 test('a guidance panel: counts from the fleet on the sign, only changed rows written, frame with the picture, brightness by the clock, -- when stale without the fleet, -- on stop', async () => {
   const fleet = await startFleet();
-  const config = provision(fleet, 'panel-c1', 'parking-panel', { settings: SETTINGS });
-  const sign = new SimulatedSign({ columns: 20, lines: 2 });
-  let now = T0;
-  const module = panel({ now: () => now });
-  const agent = new Agent({ config, log: quiet, modules: [module], drivers: { sign } });
-  const fc = await fleetClient(fleet);
-  const frames: Frame[] = [];
-  await fc.subscribeAsync(topic.frame('panel-c1'), { qos: 1 });
-  fc.on('message', (_t, payload) => {
-    const f = decode(FrameSchema, payload);
-    if (f.ok) frames.push(f.value);
-  });
-  const status = () => agent.state().modules!.panel!;
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   let fleetUp = true;
   try {
+    const config = provision(fleet, 'panel-c1', 'parking-panel', { settings: SETTINGS });
+    const sign = new SimulatedSign({ columns: 20, lines: 2 });
+    let now = T0;
+    const module = panel({ now: () => now });
+    const agent = (started = new Agent({ config, log: quiet, modules: [module], drivers: { sign } }));
+    const fc = (opened = await fleetClient(fleet));
+    const frames: Frame[] = [];
+    await fc.subscribeAsync(topic.frame('panel-c1'), { qos: 1 });
+    fc.on('message', (_t, payload) => {
+      const f = decode(FrameSchema, payload);
+      if (f.ok) frames.push(f.value);
+    });
+    const status = () => agent.state().modules!.panel!;
     await agent.start();
     await waitFor('the layout on the sign, every count --', () => sign.emulator.file('1') === '< GLAZIJA         --' && sign.emulator.file('2') === 'CELEIAPARK      -- >');
     assert.equal(status(), { status: 'degraded', error: 'no parking counts yet' });
@@ -136,8 +139,8 @@ test('a guidance panel: counts from the fleet on the sign, only changed rows wri
     assert.is(sign.emulator.file('1'), '< GLAZIJA         --');
     assert.is(sign.health().connected, false);
   } finally {
-    await fc.endAsync().catch(() => {});
-    await agent.stop().catch(() => {});
+    await opened?.endAsync().catch(() => {});
+    await started?.stop().catch(() => {});
     if (fleetUp) await fleet.stop().catch(() => {});
   }
 });

@@ -9,6 +9,7 @@ import { Agent } from '../../device/agent.js';
 import { boardWatch } from '../../device/modules/board-watch/index.js';
 import { createBoard } from '../../hardware/board/board.js';
 import { CfgDesired, DeviceSettings, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { api, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 const GiB = 1024 ** 3;
@@ -31,13 +32,15 @@ test("DeviceSettings validates each known module's section, naming the field; de
 
 test('a module section: a good one applied (onSettings), a bad one rejected naming the field with the old kept, across restarts', async () => {
   const fleet = await startFleet();
-  const config = provision(fleet, 'panel-s1', 'parking-panel');
-  const board = simBoard(70);
-  let watch = boardWatch();
-  let agent = new Agent({ config, log: quiet, modules: [watch], drivers: { board } });
-  const fc = await fleetClient(fleet);
-  const status = () => agent.state().modules!['board-watch'];
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   try {
+    const config = provision(fleet, 'panel-s1', 'parking-panel');
+    const board = simBoard(70);
+    let watch = boardWatch();
+    let agent = (started = new Agent({ config, log: quiet, modules: [watch], drivers: { board } }));
+    const fc = (opened = await fleetClient(fleet));
+    const status = () => agent.state().modules!['board-watch'];
     await agent.start();
     assert.equal(status(), { status: 'ok' }, '70 °C is below the default 75 °C');
     await waitFor('online', () => fleet.presence.of('panel-s1') === 'online');
@@ -81,13 +84,13 @@ test('a module section: a good one applied (onSettings), a bad one rejected nami
     await fc.publishAsync(topic.cfgDesired('panel-s1'), '', { qos: 1, retain: true }); // clear the bad retained one
     board.set({ temperatureC: 70, diskFreeBytes: 10 * GiB });
     watch = boardWatch();
-    agent = new Agent({ config, log: quiet, modules: [watch], drivers: { board } });
+    agent = started = new Agent({ config, log: quiet, modules: [watch], drivers: { board } });
     assert.is(agent.settingsVersion, 1);
     await agent.start();
     assert.equal(status(), { status: 'degraded', error: 'temperature 70 °C above 65 °C' }, 'the applied section survived the restart');
   } finally {
-    await fc.endAsync();
-    await agent.stop();
+    await opened?.endAsync();
+    await started?.stop();
     await fleet.stop();
   }
 });

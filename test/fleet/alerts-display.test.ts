@@ -11,15 +11,18 @@ import { departures } from '../../device/modules/departures/index.js';
 import { SimulatedEpaper } from '../../hardware/epaper/simulated.js';
 import { Content, encode, topic } from '../../protocols/index.js';
 import { alertsEngine } from '../../fleet/engines/alerts/index.js';
+import type { MqttClient } from 'mqtt';
 import { fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 test('a stop display on its timetable raises display-fallback; a live board clears it', async () => {
   const alerts = alertsEngine({ config: { tickS: 0.1 } });
   const fleet = await startFleet({ engines: [alerts] });
-  const config = provision(fleet, 'stop-fb1', 'stop-display', { settings: { heartbeatS: 1 } });
-  const agent = new Agent({ config, log: quiet, modules: [departures()], drivers: { epaper: new SimulatedEpaper({ speed: 400, temperatureC: 21 }) } });
-  const fc = await fleetClient(fleet);
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   try {
+    const config = provision(fleet, 'stop-fb1', 'stop-display', { settings: { heartbeatS: 1 } });
+    const agent = (started = new Agent({ config, log: quiet, modules: [departures()], drivers: { epaper: new SimulatedEpaper({ speed: 400, temperatureC: 21 }) } }));
+    const fc = (opened = await fleetClient(fleet));
     await agent.start();
     await waitFor('the display reports its fallback', () => agent.state().modules?.departures?.display?.live === false, 15_000);
     const raised = await waitFor('display-fallback raised', () => alerts.open().find((a) => a.rule === 'display-fallback'), 15_000);
@@ -33,8 +36,8 @@ test('a stop display on its timetable raises display-fallback; a live board clea
     await waitFor('display-fallback cleared', () => !alerts.open().some((a) => a.rule === 'display-fallback'), 15_000);
     assert.match(await (await fetch(`${fleet.httpUrl}/metrics`)).text(), /^tabla_displays_fallback 0$/m);
   } finally {
-    await agent.stop();
-    await fc.endAsync();
+    await started?.stop();
+    await opened?.endAsync();
     await fleet.stop();
   }
 });

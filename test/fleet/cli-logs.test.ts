@@ -18,8 +18,13 @@ const TSX = import.meta.resolve('tsx');
 
 async function onlineAgent(fleet: Fleet, id: string) {
   const agent = new Agent({ config: provision(fleet, id, 'stop-display'), log: quiet });
-  await agent.start();
-  await waitFor('online', () => fleet.presence.of(id) === 'online');
+  try {
+    await agent.start();
+    await waitFor('online', () => fleet.presence.of(id) === 'online');
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
   return agent;
 }
 
@@ -51,8 +56,9 @@ test('--since takes ISO or a span back from now; a line prints as the device log
 
 test('`tabla logs <id> --since 5m` shows the lines with their modules; --json; a bad --since exits 2', async () => {
   const fleet = await startFleet();
-  const agent = await onlineAgent(fleet, 'stop-cli-logs-1');
+  let started: Agent | null = null;
   try {
+    const agent = (started = await onlineAgent(fleet, 'stop-cli-logs-1'));
     agent.log.child('departures').warn('Velenje AP: no live arrivals, showing the timetable', { line: 'rumena' });
     const r = await tabla(['logs', 'stop-cli-logs-1', '--since', '5m'], { fleet });
     assert.is(r.code, 0, r.stderr);
@@ -69,15 +75,16 @@ test('`tabla logs <id> --since 5m` shows the lines with their modules; --json; a
     assert.is(nobody.code, 1);
     assert.match(nobody.stderr, /nobody/);
   } finally {
-    await agent.stop();
+    await started?.stop();
     await fleet.stop();
   }
 });
 
 test('a silent device: the lines the fleet already has, a warning, exit 1', async () => {
   const fleet = await startFleet();
-  const agent = await onlineAgent(fleet, 'stop-cli-logs-2');
+  let started: Agent | null = null;
   try {
+    const agent = (started = await onlineAgent(fleet, 'stop-cli-logs-2'));
     agent.log.child('epaper').error('BUSY stuck high');
     const first = await tabla(['logs', 'stop-cli-logs-2', '--since', '5m'], { fleet });
     assert.is(first.code, 0, first.stderr);
@@ -88,15 +95,18 @@ test('a silent device: the lines the fleet already has, a warning, exit 1', asyn
     assert.match(r.stderr, /stop-cli-logs-2 did not ship its logs/);
     assert.match(r.stdout, /error epaper: BUSY stuck high/);
   } finally {
+    await started?.stop();
     await fleet.stop();
   }
 });
 
 test('`tabla logs <id> --follow` prints a line logged after it started; Ctrl-C stops it and the device', async () => {
   const fleet = await startFleet();
-  const agent = await onlineAgent(fleet, 'stop-cli-logs-3');
-  const run = tablaRunning(fleet, ['logs', 'stop-cli-logs-3', '--follow']);
+  let started: Agent | null = null;
+  let running: ReturnType<typeof tablaRunning> | null = null;
   try {
+    const agent = (started = await onlineAgent(fleet, 'stop-cli-logs-3'));
+    const run = (running = tablaRunning(fleet, ['logs', 'stop-cli-logs-3', '--follow']));
     agent.log.child('gps').warn('logged before the follow');
     await waitFor(
       'the device following',
@@ -115,8 +125,8 @@ test('`tabla logs <id> --follow` prints a line logged after it started; Ctrl-C s
     const cmds = (await api(fleet, 'GET', '/api/devices/stop-cli-logs-3/commands')).body as { verb: string; args: { forS?: number } }[];
     assert.ok(cmds.some((c) => c.verb === 'logs-follow' && c.args.forS === 0), 'told the device to stop');
   } finally {
-    if (run.child.exitCode === null) run.child.kill('SIGKILL');
-    await agent.stop();
+    if (running?.child.exitCode === null) running.child.kill('SIGKILL');
+    await started?.stop();
     await fleet.stop();
   }
 });

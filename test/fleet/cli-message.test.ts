@@ -11,6 +11,7 @@ import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import type { ServiceMessages } from '../../protocols/index.js';
 import { Content, decode, topic } from '../../protocols/index.js';
 import { T0, lineFeed } from '../fixtures/eta-line.js';
+import type { MqttClient } from 'mqtt';
 import { type CliRun, SteppableClock, deviceClient, startFleet, tabla, waitFor } from '../helpers.js';
 
 function expectExit(r: CliRun, code: number, what: string): void {
@@ -24,10 +25,11 @@ test('tabla message puts a banner on a stop, lists it, refuses what is unsafe or
   const load = lineFeed();
   timetables.set({ site: 'town', feed: load.feed, load, source: 'test', loadedAt: clock.now() });
   const fleet = await startFleet({ clock, engines: [displaysEngine({ timetables, tickMs: 50 })] });
-  const { secret } = fleet.registry.provision({ id: 'disp-3', role: 'stop-display', site: 'town', labels: { stop: 'S3' } });
-  const client = await deviceClient(fleet, 'disp-3', secret);
-  const sets: ServiceMessages[] = [];
+  let opened: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'disp-3', role: 'stop-display', site: 'town', labels: { stop: 'S3' } });
+    const client = (opened = await deviceClient(fleet, 'disp-3', secret));
+    const sets: ServiceMessages[] = [];
     client.on('message', (_t, payload) => {
       const m = decode(Content, payload.toString());
       if (m.ok && m.value.kind === 'service-messages') sets.push(m.value.body as ServiceMessages);
@@ -114,7 +116,7 @@ test('tabla message puts a banner on a stop, lists it, refuses what is unsafe or
     await waitFor('no banner again', () => shown().length === 0);
     assert.match((await tabla(['messages'], { fleet })).stdout, /no messages in force/);
   } finally {
-    await client.endAsync(true);
+    await opened?.endAsync(true);
     await fleet.stop();
   }
 });

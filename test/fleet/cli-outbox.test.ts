@@ -5,14 +5,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Birth, State, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { api, deviceClient, startFleet, tabla, waitFor } from '../helpers.js';
 
 const batch = (low: number, seqs: number[]) => JSON.stringify({ v: 1, epoch: 1, low, records: seqs.map((seq) => ({ seq, ts: Date.now(), data: { seq } })) });
 
 test('outbox shows depth, oldest and dropped from the heartbeat, and each stream with its marks and gaps', async () => {
   const fleet = await startFleet();
-  const client = await deviceClient(fleet, 'bus-5', fleet.registry.provision({ id: 'bus-5', role: 'bus' }).secret);
+  let opened: MqttClient | null = null;
   try {
+    const client = (opened = await deviceClient(fleet, 'bus-5', fleet.registry.provision({ id: 'bus-5', role: 'bus' }).secret));
     const before = await tabla(['outbox', 'bus-5'], { fleet });
     assert.is(before.code, 0, before.stderr);
     assert.match(before.stdout, /^bus-5: outbox not reported yet \(no heartbeat; device \w+\)\n\n\(no telemetry stored yet\)\n$/);
@@ -42,7 +44,7 @@ test('outbox shows depth, oldest and dropped from the heartbeat, and each stream
     assert.is(unknown.code, 1);
     assert.is(unknown.stderr, 'tabla: no device bus-404 (tabla devices lists them)\n');
   } finally {
-    await client.endAsync();
+    await opened?.endAsync();
     await fleet.stop();
   }
 });

@@ -13,6 +13,7 @@ import { terminalPicture } from '../../fleet/cli/commands/preview.js';
 import { displaysEngine } from '../../fleet/engines/displays/index.js';
 import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import { encodeFrameImage, frameImageHash, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { api, deviceClient, startFleet, tabla, tmpDir, waitFor } from '../helpers.js';
 
 test('the terminal drawing: half blocks two pixels a cell, braille eight, scaled by a whole factor to the width', () => {
@@ -43,12 +44,14 @@ function picture(): Uint8Array {
 
 test('tabla preview: -o writes the PNG bit for bit; in the terminal, the picture’s shape with its summary and age', async () => {
   const fleet = await startFleet({ engines: [displaysEngine({ timetables: new Timetables() })] });
-  const { secret } = fleet.registry.provision({ id: 'disp-p', role: 'stop-display', site: 'town', labels: { stop: 'S3' } });
-  const text = fleet.registry.provision({ id: 'disp-t', role: 'stop-display', site: 'town', labels: { stop: 'S1' } });
-  const client = await deviceClient(fleet, 'disp-p', secret);
-  const other = await deviceClient(fleet, 'disp-t', text.secret);
-  const cwd = tmpDir('tabla-preview-');
+  let opened: MqttClient | null = null;
+  let openedOther: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'disp-p', role: 'stop-display', site: 'town', labels: { stop: 'S3' } });
+    const text = fleet.registry.provision({ id: 'disp-t', role: 'stop-display', site: 'town', labels: { stop: 'S1' } });
+    const client = (opened = await deviceClient(fleet, 'disp-p', secret));
+    const other = (openedOther = await deviceClient(fleet, 'disp-t', text.secret));
+    const cwd = tmpDir('tabla-preview-');
     const bits = picture();
     const frame = { v: 1, ts: Date.now() - 5_000, kind: 'arrival-board', summary: 'rumena → Stop 5 in 2 min', hash: frameImageHash(bits), image: encodeFrameImage(bits, 800, 480) };
     await client.publishAsync(topic.frame('disp-p'), JSON.stringify(frame), { qos: 1 });
@@ -99,8 +102,8 @@ test('tabla preview: -o writes the PNG bit for bit; in the terminal, the picture
     assert.is(nobody.code, 1);
     assert.match(nobody.stderr, /tabla: no device nobody/);
   } finally {
-    await client.endAsync(true);
-    await other.endAsync(true);
+    await opened?.endAsync(true);
+    await openedOther?.endAsync(true);
     await fleet.stop();
   }
 });

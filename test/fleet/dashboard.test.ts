@@ -16,6 +16,7 @@ import type { FleetService } from '../../fleet/service.js';
 import { networkOf, thin } from '../../fleet/engines/dashboard/network.js';
 import { lineFeed } from '../fixtures/eta-line.js';
 import { State, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { SteppableClock, api, deviceClient, startFleet, waitFor } from '../helpers.js';
 
 async function login(fleet: FleetService, token: string) {
@@ -144,12 +145,13 @@ test('heartbeats: written to the fleet’s database in batches and read back by 
   clock.offsetMs = t0 - Date.now();
   const engine = () => dashboardEngine({ heartbeats: { minutes: 10 }, heartbeatFlushMs: 50 });
   const fleet = await startFleet({ clock, engines: [engine()] });
-  const { secret } = fleet.registry.provision({ id: 'disp-1', role: 'stop-display', site: 'velenje' });
-  const c = await deviceClient(fleet, 'disp-1', secret);
-  const rows = (f: FleetService) => (f.db.prepare('SELECT count(*) AS n FROM dashboard_heartbeats').get() as { n: number }).n;
-  const read = async (f: FleetService) => (await api(f, 'GET', '/api/devices/disp-1/heartbeats')).body.samples as { ts: string; depth: number; cpu: number }[];
+  let opened: MqttClient | null = null;
   let again: FleetService | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'disp-1', role: 'stop-display', site: 'velenje' });
+    const c = (opened = await deviceClient(fleet, 'disp-1', secret));
+    const rows = (f: FleetService) => (f.db.prepare('SELECT count(*) AS n FROM dashboard_heartbeats').get() as { n: number }).n;
+    const read = async (f: FleetService) => (await api(f, 'GET', '/api/devices/disp-1/heartbeats')).body.samples as { ts: string; depth: number; cpu: number }[];
     for (let m = 0; m < 4; m++) {
       if (m) clock.step(60_000);
       const health = { cpuLoad1: m / 4, memUsedBytes: 1, memTotalBytes: 2, uptimeS: 1 };
@@ -174,7 +176,7 @@ test('heartbeats: written to the fleet’s database in batches and read back by 
     assert.equal((await read(again)).map((x) => x.depth), [3]);
     assert.is(rows(again), 1);
   } finally {
-    await c.endAsync(true);
+    await opened?.endAsync(true);
     await fleet.stop();
     await again?.stop();
   }

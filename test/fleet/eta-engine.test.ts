@@ -13,6 +13,7 @@ import { gtfsRtEngine } from '../../fleet/engines/gtfs-rt/index.js';
 import { Timetables } from '../../fleet/engines/gtfs/timetables.js';
 import { ArrivalBoard, Content, decode, topic } from '../../protocols/index.js';
 import { LAT, T0, lineFeed, lonOf } from '../fixtures/eta-line.js';
+import type { MqttClient } from 'mqtt';
 import { SteppableClock, api, deviceClient, startFleet, storedSeqs, tabla, waitFor } from '../helpers.js';
 
 const { FeedMessage } = GtfsRealtimeBindings.transit_realtime;
@@ -42,8 +43,9 @@ test('a bus on its run: the stop display gets a real-time board, the API, GTFS-R
   const clients: Awaited<ReturnType<typeof deviceClient>>[] = [];
   try {
     const bus = await deviceClient(fleet, 'bus-1', fleet.registry.provision({ id: 'bus-1', role: 'bus', site: 'town', labels: { label: '101', capacity: '40' } }).secret);
+    clients.push(bus);
     const display = await deviceClient(fleet, 'disp-3', fleet.registry.provision({ id: 'disp-3', role: 'stop-display', site: 'town', labels: { stop: 'S3' } }).secret);
-    clients.push(bus, display);
+    clients.push(display);
     const boards: ArrivalBoard[] = [];
     display.on('message', (_t, payload) => {
       const m = decode(Content, payload.toString());
@@ -170,8 +172,9 @@ test('a bus on its run: the stop display gets a real-time board, the API, GTFS-R
 
 test('a bus whose receiver jumps a year ahead is not lost: the future fix is refused and counted, the true ones still count', async () => {
   const { fleet } = await townFleet(false);
-  const bus = await deviceClient(fleet, 'bus-9', fleet.registry.provision({ id: 'bus-9', role: 'bus', site: 'town' }).secret);
+  let opened: MqttClient | null = null;
   try {
+    const bus = (opened = await deviceClient(fleet, 'bus-9', fleet.registry.provision({ id: 'bus-9', role: 'bus', site: 'town' }).secret));
     const fix = (time: number, x: number) => ({ time, lat: LAT, lon: lonOf(x), speed: 5, course: 90, fix: '3d' });
     const year = 365 * 86_400_000;
     const records = [
@@ -189,7 +192,7 @@ test('a bus whose receiver jumps a year ahead is not lost: the future fix is ref
     assert.is(v.lastFix.time, new Date(T0 + 120_000).toISOString());
     assert.is(fleet.metrics.get('tabla_eta_fixes_total', { outcome: 'future' }), 1);
   } finally {
-    await bus.endAsync();
+    await opened?.endAsync();
     await fleet.stop();
   }
 });

@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import type { FleetService } from '../../fleet/service.js';
 import { MAX_JSON_DEPTH, topic } from '../../protocols/index.js';
 import { SteppableClock, api, deviceClient, fillDisk, mountTmpfs, startFleet, storedSeqs, waitFor } from '../helpers.js';
 
@@ -17,9 +18,16 @@ async function ackedClient(fleet: Awaited<ReturnType<typeof startFleet>>, id: st
   const client = await deviceClient(fleet, id, secret);
   const acks: Record<string, number>[] = [];
   client.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).streams));
-  await client.subscribeAsync(topic.ack(id), { qos: 0 });
+  try {
+    await client.subscribeAsync(topic.ack(id), { qos: 0 });
+  } catch (err) {
+    await client.endAsync(true);
+    throw err;
+  }
   return { client, acks };
 }
+
+type AckedClient = Awaited<ReturnType<typeof ackedClient>>;
 
 const health = async (fleet: Awaited<ReturnType<typeof startFleet>>) => {
   const res = await fetch(fleet.httpUrl + '/healthz');
@@ -28,11 +36,13 @@ const health = async (fleet: Awaited<ReturnType<typeof startFleet>>) => {
 
 test('a batch that fails to store is parked, not acked; the others of its turn are stored and acked; health says degraded', async () => {
   const fleet = await startFleet();
-  const good = await ackedClient(fleet, 'bus-30');
-  const bad = await ackedClient(fleet, 'bus-31');
-  // A fault of one batch alone (here a trigger; in the field a bug or a bad row): real SQLite refuses it.
-  fleet.db.exec("CREATE TRIGGER poison BEFORE INSERT ON telemetry WHEN NEW.device_id = 'bus-31' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END");
+  let openedGood: AckedClient | null = null;
+  let openedBad: AckedClient | null = null;
   try {
+    const good = (openedGood = await ackedClient(fleet, 'bus-30'));
+    const bad = (openedBad = await ackedClient(fleet, 'bus-31'));
+    // A fault of one batch alone (here a trigger; in the field a bug or a bad row): real SQLite refuses it.
+    fleet.db.exec("CREATE TRIGGER poison BEFORE INSERT ON telemetry WHEN NEW.device_id = 'bus-31' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END");
     await Promise.all([
       bad.client.publishAsync(topic.telemetry('bus-31', 'gps'), batch(1, [1, 2]), { qos: 1 }),
       good.client.publishAsync(topic.telemetry('bus-30', 'gps'), batch(1, [1, 2, 3]), { qos: 1 }),
@@ -58,18 +68,19 @@ test('a batch that fails to store is parked, not acked; the others of its turn a
     await waitFor('the resend acked', () => bad.acks.some((a) => a.gps === 2));
     assert.equal(storedSeqs(fleet, 'bus-31', 'gps'), [1, 2]);
   } finally {
-    await good.client.endAsync(true);
-    await bad.client.endAsync(true);
+    await openedGood?.client.endAsync(true);
+    await openedBad?.client.endAsync(true);
     await fleet.stop();
   }
 });
 
 test('hostile payloads from a provisioned device (deep nesting, marks past what it sent) are refused; the fleet stays up', async () => {
   const fleet = await startFleet();
-  const evil = await ackedClient(fleet, 'bus-32');
-  const t = topic.telemetry('bus-32', 'gps');
-  const nested = (depth: number) => '['.repeat(depth) + '1' + ']'.repeat(depth);
+  let opened: AckedClient | null = null;
   try {
+    const evil = (opened = await ackedClient(fleet, 'bus-32'));
+    const t = topic.telemetry('bus-32', 'gps');
+    const nested = (depth: number) => '['.repeat(depth) + '1' + ']'.repeat(depth);
     // ~20 KB of nesting in a record's data: used to overflow the stack in a timer and kill the fleet.
     const deep = `{"v":1,"epoch":1,"low":1,"records":[{"seq":1,"ts":1,"data":${nested(10_000)}}]}`;
     await evil.client.publishAsync(t, deep, { qos: 1 });
@@ -88,7 +99,7 @@ test('hostile payloads from a provisioned device (deep nesting, marks past what 
     assert.is(streams[0].hwm, 1, 'the mark never moved past what the device sent');
     assert.is((await health(fleet)).status, 200);
   } finally {
-    await evil.client.endAsync(true);
+    await opened?.client.endAsync(true);
     await fleet.stop();
   }
 });
@@ -99,12 +110,14 @@ test("the fleet's disk full: nothing acked, health degraded, counted; when space
     console.log(`  skipped: cannot mount a tmpfs (${'reason' in fs_ ? fs_.reason : ''})`);
     return;
   }
-  const fleet = await startFleet({ dataDir: fs_.dir });
-  const dev = await ackedClient(fleet, 'bus-33');
-  const t = topic.telemetry('bus-33', 'gps');
-  const big = (seq: number) => ({ seq, pad: 'x'.repeat(2000) });
-  let filler = '';
+  let startedFleet: FleetService | null = null;
+  let opened: AckedClient | null = null;
   try {
+    const fleet = (startedFleet = await startFleet({ dataDir: fs_.dir }));
+    const dev = (opened = await ackedClient(fleet, 'bus-33'));
+    const t = topic.telemetry('bus-33', 'gps');
+    const big = (seq: number) => ({ seq, pad: 'x'.repeat(2000) });
+    let filler = '';
     await dev.client.publishAsync(t, batch(1, [1, 2, 3], big), { qos: 1 });
     await waitFor('acked before the disk fills', () => dev.acks.some((a) => a.gps === 3));
     filler = fillDisk(fs_.dir);
@@ -125,8 +138,8 @@ test("the fleet's disk full: nothing acked, health degraded, counted; when space
     assert.is(stored.length, 103);
     assert.is(stored[102], 103, 'each seq once');
   } finally {
-    await dev.client.endAsync(true);
-    await fleet.stop();
+    await opened?.client.endAsync(true);
+    await startedFleet?.stop();
     fs_.unmount();
   }
 });
@@ -134,9 +147,10 @@ test("the fleet's disk full: nothing acked, health degraded, counted; when space
 test("the fleet's wall clock stepped back an hour and forward a day: ingest goes on, queued commands keep their lifetime, the steps are counted", async () => {
   const clock = new SteppableClock();
   const fleet = await startFleet({ clock });
-  const dev = await ackedClient(fleet, 'bus-34');
-  const t = topic.telemetry('bus-34', 'gps');
+  let opened: AckedClient | null = null;
   try {
+    const dev = (opened = await ackedClient(fleet, 'bus-34'));
+    const t = topic.telemetry('bus-34', 'gps');
     const cmd = fleet.issueCommand('bus-34', 'ping', {}, 600); // bus-34 is not an agent: it stays queued
     const steps = (direction: string) => fleet.metrics.get('tabla_clock_steps_total', { direction });
     for (let i = 1; i <= 40; i++) {
@@ -156,7 +170,7 @@ test("the fleet's wall clock stepped back an hour and forward a day: ingest goes
     const h = await health(fleet);
     assert.is(h.status, 200);
   } finally {
-    await dev.client.endAsync(true);
+    await opened?.client.endAsync(true);
     await fleet.stop();
   }
 });

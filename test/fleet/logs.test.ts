@@ -29,8 +29,13 @@ async function logs(fleet: Fleet, id: string, query: string): Promise<DeviceLogs
 
 async function onlineAgent(fleet: Fleet, id: string, extra: ConstructorParameters<typeof Agent>[0] extends infer O ? Partial<O> : never = {}) {
   const agent = new Agent({ config: provision(fleet, id, 'stop-display'), log: quiet, ...extra });
-  await agent.start();
-  await waitFor('online', () => fleet.presence.of(id) === 'online');
+  try {
+    await agent.start();
+    await waitFor('online', () => fleet.presence.of(id) === 'online');
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
   return agent;
 }
 
@@ -43,8 +48,9 @@ test('since: ISO or ms, an hour back by default; anything else is a 400', () => 
 
 test('a `logs` slice reaches the fleet with modules; asked again, each line is kept once', async () => {
   const fleet = await startFleet();
-  const agent = await onlineAgent(fleet, 'stop-logs-1');
+  let running: Agent | null = null;
   try {
+    const agent = (running = await onlineAgent(fleet, 'stop-logs-1'));
     const since = Date.now() - 60_000;
     agent.log.child('departures').warn('no arrivals for Velenje AP; showing the timetable', { stop: 'Velenje AP' });
     agent.log.child('link').info('šolski avtobus: čez 3 min');
@@ -78,15 +84,16 @@ test('a `logs` slice reaches the fleet with modules; asked again, each line is k
     assert.is((await api(fleet, 'GET', '/api/devices/nobody/logs')).status, 404);
     assert.is((await api(fleet, 'GET', '/api/devices/stop-logs-1/logs?since=soon')).status, 400);
   } finally {
-    await agent.stop();
+    await running?.stop();
     await fleet.stop();
   }
 });
 
 test('a long poll after the cursor wakes on a line logged while followed', async () => {
   const fleet = await startFleet();
-  const agent = await onlineAgent(fleet, 'stop-logs-2');
+  let running: Agent | null = null;
   try {
+    const agent = (running = await onlineAgent(fleet, 'stop-logs-2'));
     const f = await command(fleet, 'stop-logs-2', 'logs-follow', { forS: 30 });
     assert.is(f.status, 'succeeded', JSON.stringify(f));
     // The follow's own answer is logged ("command done") and shipped: start after it.
@@ -107,15 +114,16 @@ test('a long poll after the cursor wakes on a line logged while followed', async
     const empty = await logs(fleet, 'stop-logs-2', `after=${Number.MAX_SAFE_INTEGER - 1}&waitS=1`);
     assert.equal(empty.lines, []);
   } finally {
-    await agent.stop();
+    await running?.stop();
     await fleet.stop();
   }
 });
 
 test('a burst while followed: the fleet gets what the rate limit allows and a note of the rest', async () => {
   const fleet = await startFleet();
-  const agent = await onlineAgent(fleet, 'stop-logs-3', { logShip: { linesPerS: 20, burstS: 1 } });
+  let running: Agent | null = null;
   try {
+    const agent = (running = await onlineAgent(fleet, 'stop-logs-3', { logShip: { linesPerS: 20, burstS: 1 } }));
     const { cursor } = await logs(fleet, 'stop-logs-3', `since=${Date.now()}`);
     await command(fleet, 'stop-logs-3', 'logs-follow', { forS: 30 });
     const start = Date.now();
@@ -138,7 +146,7 @@ test('a burst while followed: the fleet gets what the rate limit allows and a no
     assert.ok(dropped >= 2000 - burstLines.length - 5, `dropped ${dropped} + shipped ${burstLines.length} account for the burst`);
     assert.ok(agent.logRing.slice({ since: start - 1, limit: 5000 }).lines.filter((l) => l.module === 'burst').length > 2000, 'the ring kept them all');
   } finally {
-    await agent.stop();
+    await running?.stop();
     await fleet.stop();
   }
 });

@@ -2,13 +2,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../device/agent.js';
 import { MAX_PAYLOAD_BYTES, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { api, deviceClient, fleetClient, provision, quiet, startFleet, storedSeqs, waitFor } from '../helpers.js';
 
 test('malformed device payloads (not JSON, wrong schema, oversize) are refused, counted, and the fleet keeps running', async () => {
   const fleet = await startFleet();
-  const { secret } = fleet.registry.provision({ id: 'cnt-1', role: 'car-park-counter' });
-  let client = await deviceClient(fleet, 'cnt-1', secret);
+  let opened: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'cnt-1', role: 'car-park-counter' });
+    let client = (opened = await deviceClient(fleet, 'cnt-1', secret));
     const t = topic.telemetry('cnt-1', 'loops');
     await client.publishAsync(t, 'not json {', { qos: 1 });
     await client.publishAsync(t, JSON.stringify({ v: 1, epoch: 1, low: 1, records: [{ seq: 'one', ts: 1, data: {} }] }), { qos: 1 });
@@ -29,23 +31,25 @@ test('malformed device payloads (not JSON, wrong schema, oversize) are refused, 
 
     // Still running: health is fine and a good record is stored.
     assert.is((await fetch(fleet.httpUrl + '/healthz')).status, 200);
-    client = await deviceClient(fleet, 'cnt-1', secret);
+    client = opened = await deviceClient(fleet, 'cnt-1', secret);
     await client.publishAsync(t, JSON.stringify({ v: 1, epoch: 1, low: 1, records: [{ seq: 1, ts: Date.now(), data: { in: 1 } }] }), { qos: 1 });
     await waitFor('good record stored', () => storedSeqs(fleet, 'cnt-1', 'loops').length === 1);
     const metrics = await (await fetch(fleet.httpUrl + '/metrics')).text();
     assert.match(metrics, /tabla_messages_refused_total\{kind="telemetry"\} 4/);
     assert.is(storedSeqs(fleet, 'cnt-1', 'loops').length, 1, 'nothing of the refused payloads was stored');
   } finally {
-    await client.endAsync(true);
+    await opened?.endAsync(true);
     await fleet.stop();
   }
 });
 
 test('malformed fleet payloads (ack, cmd, cfg/desired, content) are refused by the agent, which keeps working', async () => {
   const fleet = await startFleet();
-  const agent = new Agent({ config: provision(fleet, 'stop-5', 'stop-display'), log: quiet });
-  const fc = await fleetClient(fleet);
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   try {
+    const agent = (started = new Agent({ config: provision(fleet, 'stop-5', 'stop-display'), log: quiet }));
+    const fc = (opened = await fleetClient(fleet));
     await agent.start();
     await waitFor('agent ready', () => agent.link.fleetOnline);
     await fc.publishAsync(topic.ack('stop-5'), 'nonsense', { qos: 1 });
@@ -60,8 +64,8 @@ test('malformed fleet payloads (ack, cmd, cfg/desired, content) are refused by t
     const res = await api(fleet, 'POST', '/api/devices/stop-5/commands', { verb: 'ping' });
     await waitFor('ping answered', async () => (await api(fleet, 'GET', `/api/devices/stop-5/commands/${res.body.cmdId}`)).body.status === 'succeeded');
   } finally {
-    await fc.endAsync();
-    await agent.stop();
+    await opened?.endAsync();
+    await started?.stop();
     await fleet.stop();
   }
 });

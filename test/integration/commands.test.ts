@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../device/agent.js';
 import { Command, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { SteppableClock, api, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 const final = (fleet: Awaited<ReturnType<typeof startFleet>>, cmdId: string) =>
@@ -13,9 +14,11 @@ const final = (fleet: Awaited<ReturnType<typeof startFleet>>, cmdId: string) =>
 test('commands: ping succeeds, a repeated cmdId is answered but not run twice, unknown verbs and expired commands are rejected', async () => {
   const fleet = await startFleet();
   let identified = 0;
-  const agent = new Agent({ config: provision(fleet, 'bus-2'), log: quiet, onIdentify: () => void identified++ });
-  const fc = await fleetClient(fleet);
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
   try {
+    const agent = (started = new Agent({ config: provision(fleet, 'bus-2'), log: quiet, onIdentify: () => void identified++ }));
+    const fc = (opened = await fleetClient(fleet));
     await agent.start();
     await waitFor('online', () => fleet.presence.of('bus-2') === 'online');
 
@@ -56,8 +59,8 @@ test('commands: ping succeeds, a repeated cmdId is answered but not run twice, u
     await waitFor('late rejected', () => of('late-1').length === 1);
     assert.equal(of('late-1'), ['rejected'], 'rejected without a received first');
   } finally {
-    await fc.endAsync();
-    await agent.stop();
+    await opened?.endAsync();
+    await started?.stop();
     await fleet.stop();
   }
 });
@@ -118,9 +121,12 @@ test('restart is acknowledged before the agent hands over to its supervisor', as
 test("a device whose clock is days off judges a command's expiry by the fleet's clock: fresh ones run, stale ones are refused", async () => {
   const fleet = await startFleet();
   const clock = new SteppableClock();
-  const agent = new Agent({ config: provision(fleet, 'bus-4'), log: quiet, clock });
-  const fc = await fleetClient(fleet);
+  let started: Agent | null = null;
+  let opened: MqttClient | null = null;
+  let subscribed: MqttClient | null = null;
   try {
+    const agent = (started = new Agent({ config: provision(fleet, 'bus-4'), log: quiet, clock }));
+    const fc = (opened = await fleetClient(fleet));
     await agent.start();
     await waitFor('online', () => fleet.presence.of('bus-4') === 'online');
     clock.step(3 * 24 * 3600_000); // a Pi without an RTC that jumped ahead (or a wrong NTP server)
@@ -132,15 +138,16 @@ test("a device whose clock is days off judges a command's expiry by the fleet's 
     const stale = { v: 1 as const, cmdId: 'stale-1', issuedAt: now - 120_000, expiresAt: now - 60_000, sentAt: now, args: {} };
     await fc.publishAsync(topic.cmd('bus-4', 'ping'), encode(Command, stale), { qos: 1 });
     const acks: string[] = [];
-    const sub = await fleetClient(fleet, 'acks');
+    const sub = (subscribed = await fleetClient(fleet, 'acks'));
     sub.on('message', (_t, p) => acks.push(JSON.parse(p.toString()).status));
     await sub.subscribeAsync(topic.cmdAck('bus-4'));
     await fc.publishAsync(topic.cmd('bus-4', 'ping'), encode(Command, { ...stale, cmdId: 'stale-2' }), { qos: 1 });
     await waitFor('stale command refused', () => acks.includes('rejected'));
     await sub.endAsync(true);
   } finally {
-    await fc.endAsync(true);
-    await agent.stop();
+    await subscribed?.endAsync(true);
+    await opened?.endAsync(true);
+    await started?.stop();
     await fleet.stop();
   }
 });

@@ -2,14 +2,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../device/agent.js';
 import { CfgDesired, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { api, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 test('desired config: applied, reported, kept across restarts; a bad one is rejected with its reason and the old one stays', async () => {
   const fleet = await startFleet();
-  const config = provision(fleet, 'panel-1', 'parking-panel');
-  let agent = new Agent({ config, log: quiet });
-  const fc = await fleetClient(fleet);
+  let agent: Agent | null = null;
+  let opened: MqttClient | null = null;
   try {
+    const config = provision(fleet, 'panel-1', 'parking-panel');
+    agent = new Agent({ config, log: quiet });
+    const fc = (opened = await fleetClient(fleet));
     await agent.start();
     await waitFor('online', () => fleet.presence.of('panel-1') === 'online');
 
@@ -38,8 +41,8 @@ test('desired config: applied, reported, kept across restarts; a bad one is reje
     await agent.start();
     await waitFor('online again', () => fleet.presence.of('panel-1') === 'online' && fleet.registry.get('panel-1')!.birth?.configVersion === 1);
   } finally {
-    await fc.endAsync();
-    await agent.stop();
+    await opened?.endAsync();
+    await agent?.stop();
     await fleet.stop();
   }
 });

@@ -2,12 +2,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../device/agent.js';
 import { State, encode, topic } from '../../protocols/index.js';
+import type { MqttClient } from 'mqtt';
 import { deviceClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 test("an old session's last will arriving after the new session's birth leaves the device online", async () => {
   const fleet = await startFleet();
   const config = provision(fleet, 'stop-12', 'stop-display');
   let agent = new Agent({ config, log: quiet });
+  let halfOpen: MqttClient | null = null;
   try {
     // Session 1: the agent connects once and stops cleanly, so its epoch store is at 1.
     await agent.start();
@@ -17,10 +19,10 @@ test("an old session's last will arriving after the new session's birth leaves t
     await waitFor('session 1 offline', () => fleet.presence.of('stop-12') === 'offline');
 
     // A half-open connection of session 1 lingers at the broker with session 1's will.
-    const lingering = await deviceClient(fleet, 'stop-12', config.mqtt.password, {
+    const lingering = (halfOpen = await deviceClient(fleet, 'stop-12', config.mqtt.password, {
       clientId: 'stop-12.old',
       will: { topic: topic.state('stop-12'), payload: Buffer.from(encode(State, { v: 1, epoch: 1, ts: Date.now(), status: 'offline' })), qos: 1, retain: true },
-    });
+    }));
     agent = new Agent({ config, log: quiet });
     await agent.start();
     await waitFor('session 2 online', () => fleet.presence.of('stop-12') === 'online' && fleet.presence.epoch('stop-12') === 2);
@@ -35,6 +37,7 @@ test("an old session's last will arriving after the new session's birth leaves t
     agent.link.kill();
     await waitFor('session 2 will marks offline', () => fleet.presence.of('stop-12') === 'offline');
   } finally {
+    await halfOpen?.endAsync(true);
     await agent.stop();
     await fleet.stop();
   }
@@ -42,9 +45,10 @@ test("an old session's last will arriving after the new session's birth leaves t
 
 test('a connected device silent past 3 heartbeats is stale; speaking again makes it online', async () => {
   const fleet = await startFleet();
-  const { secret } = fleet.registry.provision({ id: 'park-3', role: 'parking-panel' });
-  const client = await deviceClient(fleet, 'park-3', secret);
+  let opened: MqttClient | null = null;
   try {
+    const { secret } = fleet.registry.provision({ id: 'park-3', role: 'parking-panel' });
+    const client = (opened = await deviceClient(fleet, 'park-3', secret));
     const birth = { v: 1, epoch: 1, ts: Date.now(), role: 'parking-panel', versions: {}, heartbeatS: 1, configVersion: 0 };
     await client.publishAsync(topic.birth('park-3'), JSON.stringify(birth), { qos: 1 });
     await waitFor('online', () => fleet.presence.of('park-3') === 'online');
@@ -53,7 +57,7 @@ test('a connected device silent past 3 heartbeats is stale; speaking again makes
     await client.publishAsync(topic.state('park-3'), encode(State, { v: 1, epoch: 1, ts: Date.now(), status: 'online' }), { qos: 1 });
     await waitFor('online again', () => fleet.presence.of('park-3') === 'online');
   } finally {
-    await client.endAsync();
+    await opened?.endAsync();
     await fleet.stop();
   }
 });

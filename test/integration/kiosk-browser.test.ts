@@ -60,17 +60,19 @@ if (chromiumHere(test, 'the information panel in Chromium')) {
     const eta = etaEngine({ timetables, boardIntervalMs: 200 });
     // BICY's feed as site celje (last_updated 08:00, ttl 60 s): within 400 m of S3 lie Titov trg and the bus station.
     const gbfs = await gbfsServer('v2.3');
-    const bikes = bikesEngine({ timetables, sources: `celje=${gbfs.url}`, tickMs: 100, near: { radiusM: 400 } });
-    const fleet = await startFleet({
-      clock,
-      engines: [eta, displaysEngine({ timetables, tickMs: 100 }), bikes, kioskEngine({ timetables, eta: eta.live, tickMs: 100, bikes: (id) => bikes.near(id) })],
-    });
-    const port = await freePort();
-    const module = kiosk({ now: () => clock.now() });
-    const agent = new Agent({ config: await panelConfig(fleet, port), log: quiet, clock, modules: [module] });
+    let startedFleet: FleetService | null = null;
+    let startedAgent: Agent | null = null;
     let browser: Browser | null = null;
     let fleetUp = true;
     try {
+      const bikes = bikesEngine({ timetables, sources: `celje=${gbfs.url}`, tickMs: 100, near: { radiusM: 400 } });
+      const fleet = (startedFleet = await startFleet({
+        clock,
+        engines: [eta, displaysEngine({ timetables, tickMs: 100 }), bikes, kioskEngine({ timetables, eta: eta.live, tickMs: 100, bikes: (id) => bikes.near(id) })],
+      }));
+      const port = await freePort();
+      const module = kiosk({ now: () => clock.now() });
+      const agent = (startedAgent = new Agent({ config: await panelConfig(fleet, port), log: quiet, clock, modules: [module] }));
       await agent.start();
       await waitFor('the panel online', () => agent.link.fleetOnline);
       fleet.bus.emit('occupancy-changed', { status: carPark('celeiapark', 'Celeiapark', { free: 0, state: 'full', lat: 46.2297, lon: 15.2625 }), previous: null });
@@ -191,8 +193,8 @@ if (chromiumHere(test, 'the information panel in Chromium')) {
       assert.equal(await page.locator('#carparks li.carpark').count(), 3);
     } finally {
       await browser?.close();
-      await agent.stop();
-      if (fleetUp) await fleet.stop();
+      await startedAgent?.stop();
+      if (fleetUp) await startedFleet?.stop();
       await gbfs.close();
     }
   });
