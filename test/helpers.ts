@@ -8,6 +8,7 @@ import type { AgentConfig, AgentConfigInput, Logger, Role } from '../protocols/i
 import { AgentConfig as AgentConfigSchema, createLogger } from '../protocols/index.js';
 import { FleetService, type FleetOptions } from '../fleet/service.js';
 import { agentConfigFor } from '../fleet/provision.js';
+import { Agent, type AgentOptions } from '../device/agent.js';
 
 /** Logs nothing unless TABLA_TEST_LOG is set (agents raise their own level from their settings). */
 export const quiet: Logger = createLogger('test', { level: 'debug', sink: (l) => process.env.TABLA_TEST_LOG && process.stderr.write(l + '\n') });
@@ -44,6 +45,19 @@ export function provision(
   const base = agentConfigFor({ deviceId: id, role, secret, mqttUrl: fleet.mqttUrl, dataDir: tmpDir(`tabla-${id}-`) });
   const input = { ...base, ...extra, mqtt: { ...base.mqtt, reconnectMinMs: 100, reconnectMaxMs: 1000, ...(extra.mqtt ?? {}) } };
   return AgentConfigSchema.parse(input);
+}
+
+/** An agent provisioned in the fleet, started and seen online there; stopped again if it does not get there. */
+export async function onlineAgent(fleet: FleetService, id: string, extra: Partial<Omit<AgentOptions, 'config'>> = {}, role: Role = 'stop-display'): Promise<Agent> {
+  const agent = new Agent({ config: provision(fleet, id, role), log: quiet, ...extra });
+  try {
+    await agent.start();
+    await waitFor('online', () => fleet.presence.of(id) === 'online');
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
+  return agent;
 }
 
 export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {

@@ -7,26 +7,14 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../../device/agent.js';
+import type { Agent } from '../../device/agent.js';
 import { formatLogLine, parseSinceArg } from '../../fleet/cli/commands/logs.js';
-import { api, provision, quiet, startFleet, tabla, tmpDir, waitFor } from '../helpers.js';
+import { api, onlineAgent, startFleet, tabla, tmpDir, waitFor } from '../helpers.js';
 
 type Fleet = Awaited<ReturnType<typeof startFleet>>;
 
 const CLI = path.resolve(import.meta.dirname, '../../fleet/cli/main.ts');
 const TSX = import.meta.resolve('tsx');
-
-async function onlineAgent(fleet: Fleet, id: string) {
-  const agent = new Agent({ config: provision(fleet, id, 'stop-display'), log: quiet });
-  try {
-    await agent.start();
-    await waitFor('online', () => fleet.presence.of(id) === 'online');
-  } catch (err) {
-    await agent.stop();
-    throw err;
-  }
-  return agent;
-}
 
 /** `tabla …` left running: its output so far, and a way to signal it and wait for its exit. */
 function tablaRunning(fleet: Fleet, args: string[]) {

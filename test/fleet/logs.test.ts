@@ -5,10 +5,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent } from '../../device/agent.js';
+import type { Agent } from '../../device/agent.js';
 import type { DeviceLogs } from '../../fleet/engines/logs/index.js';
 import { parseSince } from '../../fleet/engines/logs/index.js';
-import { api, provision, quiet, startFleet, waitFor } from '../helpers.js';
+import { api, onlineAgent, startFleet, waitFor } from '../helpers.js';
 
 type Fleet = Awaited<ReturnType<typeof startFleet>>;
 
@@ -25,18 +25,6 @@ async function logs(fleet: Fleet, id: string, query: string): Promise<DeviceLogs
   const res = await api(fleet, 'GET', `/api/devices/${id}/logs?${query}`);
   assert.is(res.status, 200, JSON.stringify(res.body));
   return res.body as DeviceLogs;
-}
-
-async function onlineAgent(fleet: Fleet, id: string, extra: ConstructorParameters<typeof Agent>[0] extends infer O ? Partial<O> : never = {}) {
-  const agent = new Agent({ config: provision(fleet, id, 'stop-display'), log: quiet, ...extra });
-  try {
-    await agent.start();
-    await waitFor('online', () => fleet.presence.of(id) === 'online');
-  } catch (err) {
-    await agent.stop();
-    throw err;
-  }
-  return agent;
 }
 
 test('since: ISO or ms, an hour back by default; anything else is a 400', () => {
