@@ -25,9 +25,17 @@ let out = '';
 // (it counts as a failure) within a minute, not at the suite's bound.
 const graceMs = Number(process.env.TABLA_TEST_EXIT_GRACE_MS ?? 60_000);
 let lingering = null;
+// uvu names each file on a line of its own as it starts it: the time between two names is the file's.
+const files = [];
+let partial = '';
 child.stdout.on('data', (chunk) => {
   out += chunk;
   process.stdout.write(chunk);
+  const lines = (partial + chunk).split('\n');
+  partial = lines.pop();
+  for (const line of lines) {
+    if (/^[\w./-]+\.test\.ts$/.test(line.trim())) files.push({ name: line.trim(), at: Date.now() });
+  }
   if (!lingering && /Duration:\s+[\d.]+m?s/.test(out)) {
     lingering = setTimeout(() => {
       process.stdout.write(`\nthe suite printed its totals but had not exited ${graceMs / 1000} s later (a test left a server, socket or timer open): stopping it\n`);
@@ -49,6 +57,12 @@ child.on('close', (code) => {
   const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
   let failed = total - passed;
   if (code !== 0 && failed === 0) failed = 1; // crashed or timed out before uvu could count
+  const ended = Date.now();
+  const slowest = files
+    .map((f, i) => ({ name: f.name, s: ((files[i + 1]?.at ?? ended) - f.at) / 1000 }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, 8);
+  if (files.length > 8) process.stdout.write(`\nslowest files: ${slowest.map((f) => `${f.name} ${f.s.toFixed(0)} s`).join(', ')}\n`);
   process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
   process.exit(failed > 0 || code !== 0 ? 1 : 0);
 });
