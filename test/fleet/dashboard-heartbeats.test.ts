@@ -5,7 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { HeartbeatHistory, heartbeatValues } from '../../fleet/engines/dashboard/heartbeats.js';
+import { HEARTBEATS_MIGRATION, HeartbeatStore } from '../../fleet/engines/dashboard/heartbeat-store.js';
+import { quiet, tmpDir } from '../helpers.js';
 import type { State } from '../../protocols/index.js';
 
 const T0 = Date.parse('2026-11-30T07:00:00Z');
@@ -54,6 +58,50 @@ test('at most `maxDevices`: the device longest without a new minute goes; a flee
   h.forget('x999');
   h.clear();
   assert.is(h.devices, 0);
+});
+
+test('the store: a minute written once it is over, merged when the fleet comes back within it; a bad row skipped, a failed write counted', () => {
+  const db = new Database(path.join(tmpDir(), 'fleet.db'));
+  db.exec(HEARTBEATS_MIGRATION);
+  const h = new HeartbeatHistory({ minutes: 10 });
+  const store = new HeartbeatStore(db, quiet);
+  const minutes = () => db.prepare('SELECT minute FROM dashboard_heartbeat_minutes ORDER BY minute').pluck().all() as number[];
+  const m0 = T0 / MIN;
+  store.keep('a', h.record('a', beat(1), T0 + 1_000)!);
+  store.keep('b', h.record('b', beat(2), T0 + 2_000)!);
+  assert.is(store.flush(T0 + 30_000), 0, 'the minute is not over');
+  store.keep('a', h.record('a', beat(3), T0 + MIN + 1_000)!);
+  assert.is(store.flush(T0 + MIN + 5_000), 1);
+  assert.equal(minutes(), [m0]);
+  // The fleet stops within minute 1 (written as it is), and starts again within it: a's sample is
+  // the new one, b's from before the restart is kept.
+  assert.is(store.flush(T0 + MIN + 10_000, true), 1);
+  const again = new HeartbeatStore(db, quiet);
+  const h2 = new HeartbeatHistory({ minutes: 10 });
+  assert.is(again.load(h2, T0 + MIN + 20_000), 3);
+  again.keep('b', h2.record('b', beat(4), T0 + MIN + 30_000)!);
+  again.flush(T0 + 2 * MIN, true);
+  const h3 = new HeartbeatHistory({ minutes: 10 });
+  new HeartbeatStore(db, quiet).load(h3, T0 + 2 * MIN);
+  assert.equal(h3.samples('a', T0 + 2 * MIN).map((s) => s.depth), [1, 3]);
+  assert.equal(h3.samples('b', T0 + 2 * MIN).map((s) => s.depth), [2, 4]);
+
+  // A row that is not what the store writes is skipped and counted; the others are read.
+  db.prepare('INSERT INTO dashboard_heartbeat_minutes (minute, samples) VALUES (?, ?)').run(m0 + 2, '{"d": ["a"], "t": []}');
+  db.prepare('INSERT INTO dashboard_heartbeat_minutes (minute, samples) VALUES (?, ?)').run(m0 + 3, 'not json');
+  const reader = new HeartbeatStore(db, quiet);
+  assert.is(reader.load(new HeartbeatHistory({ minutes: 10 }), T0 + 4 * MIN), 4);
+  assert.is(reader.unreadable, 2);
+  // Past the window: deleted.
+  assert.is(reader.prune(T0 + 10 * MIN, 10), 1);
+  assert.equal(minutes(), [m0 + 1, m0 + 2, m0 + 3]);
+
+  // The database gone (a full disk fails the same way): counted, the history in memory untouched.
+  db.close();
+  reader.keep('a', h.record('a', beat(9), T0 + 5 * MIN)!);
+  assert.is(reader.flush(T0 + 6 * MIN), 0);
+  assert.is(reader.failures, 1);
+  assert.equal(h.samples('a', T0 + 5 * MIN).at(-1)!.depth, 9);
 });
 
 test.run();

@@ -1,119 +1,166 @@
 /**
  * The heartbeat history (heartbeats.ts) kept in the fleet's database too, so a restarted fleet
- * (an upgrade, a reboot at 6 a.m.) still charts the hours before it: the last sample of each minute
- * of each device, one row per device and minute.
+ * (an upgrade, a reboot at 6 a.m.) still charts the hours before it.
  *
- * Cheap on the hot path: a heartbeat only replaces its device's pending sample in memory; the rows
- * are written every `flushMs` in one transaction (5000 devices at one beat a minute: ~80 rows a
- * second, batched), and rows older than the window are deleted now and then. A write that fails (a
- * full disk) is logged and counted, and costs those samples their row, never the charts in memory.
+ * One row per minute of fleet time, holding every device's sample of that minute: a minute is
+ * written once it is over (and the current one when the fleet stops), so the cost is one small
+ * write a minute whatever the number of devices — not a row per device, which at 5000 devices
+ * would hold the event loop for a fifth of a second every flush and take tens of seconds to read
+ * back. Rows past the window are deleted by minute. A write that fails (a full disk) is logged and
+ * counted and costs those samples their row, never the charts in memory; a row that cannot be
+ * read back is skipped.
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from '../../../protocols/index.js';
-import type { HeartbeatHistory, HeartbeatSample } from './heartbeats.js';
+import type { HeartbeatHistory, HeartbeatSample, HeartbeatValues } from './heartbeats.js';
 
-export const HEARTBEATS_MIGRATION = `CREATE TABLE dashboard_heartbeats (
-  device_id      TEXT NOT NULL,
-  minute         INTEGER NOT NULL,
-  ts             INTEGER NOT NULL,
-  depth          REAL,
-  oldest_age_s   REAL,
-  cpu            REAL,
-  mem            REAL,
-  temperature_c  REAL,
-  PRIMARY KEY (device_id, minute)
-) WITHOUT ROWID;
-CREATE INDEX dashboard_heartbeats_by_minute ON dashboard_heartbeats (minute)`;
+export const HEARTBEATS_MIGRATION = `CREATE TABLE dashboard_heartbeat_minutes (
+  minute   INTEGER PRIMARY KEY,
+  samples  TEXT NOT NULL
+)`;
 
 const MINUTE_MS = 60_000;
+/** Minutes kept waiting while writes fail; older ones are given up. */
+const MAX_PENDING_MINUTES = 5;
+const FIELDS = ['depth', 'oldestAgeS', 'cpu', 'mem', 'temperatureC'] as const;
 
-interface Row {
-  device_id: string;
-  ts: number;
-  depth: number | null;
-  oldest_age_s: number | null;
-  cpu: number | null;
-  mem: number | null;
-  temperature_c: number | null;
+/** A minute's row: the devices, each one's time (seconds since the epoch) and values in FIELDS order. */
+interface MinuteRow {
+  d: string[];
+  t: number[];
+  v: (number | null)[][];
+}
+
+function rowOf(samples: Map<string, HeartbeatSample>): MinuteRow {
+  const row: MinuteRow = { d: [], t: [], v: [] };
+  for (const [id, s] of samples) {
+    row.d.push(id);
+    row.t.push(Math.floor(Date.parse(s.ts) / 1000));
+    row.v.push(FIELDS.map((f) => s[f]));
+  }
+  return row;
+}
+
+function parseRow(text: string): MinuteRow | null {
+  const row = JSON.parse(text) as Partial<MinuteRow>;
+  const ok =
+    Array.isArray(row.d) && Array.isArray(row.t) && Array.isArray(row.v) && row.d.length === row.t.length && row.d.length === row.v.length;
+  return ok ? (row as MinuteRow) : null;
 }
 
 export class HeartbeatStore {
   readonly #db: Database.Database;
   readonly #log: Logger;
-  /** The newest sample of each device not yet written (one per device: a newer minute replaces an older one only after a flush). */
-  readonly #pending = new Map<string, { minute: number; sample: HeartbeatSample }[]>();
-  readonly #upsert: Database.Statement;
+  /** Samples not yet written, by minute, then device (the last of the minute). */
+  readonly #pending = new Map<number, Map<string, HeartbeatSample>>();
+  /** Writes (and deletes) that failed. */
   failures = 0;
+  /** Rows that could not be read back. */
+  unreadable = 0;
 
   constructor(db: Database.Database, log: Logger) {
     this.#db = db;
     this.#log = log;
-    this.#upsert = db.prepare(
-      `INSERT INTO dashboard_heartbeats (device_id, minute, ts, depth, oldest_age_s, cpu, mem, temperature_c)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (device_id, minute) DO UPDATE SET ts = excluded.ts, depth = excluded.depth, oldest_age_s = excluded.oldest_age_s,
-         cpu = excluded.cpu, mem = excluded.mem, temperature_c = excluded.temperature_c`,
-    );
   }
 
-  /** The sample `history.record` kept for `deviceId`, to be written at the next flush. */
+  /** The sample `history` kept for `deviceId`, to be written once its minute is over. */
   keep(deviceId: string, sample: HeartbeatSample): void {
     const minute = Math.floor(Date.parse(sample.ts) / MINUTE_MS);
-    const queued = this.#pending.get(deviceId);
-    if (!queued) return void this.#pending.set(deviceId, [{ minute, sample }]);
-    const last = queued[queued.length - 1]!;
-    if (last.minute === minute) last.sample = sample;
-    else if (queued.length < 5) queued.push({ minute, sample });
-    else queued[queued.length - 1] = { minute, sample }; // flushes stalled: keep the newest
+    let samples = this.#pending.get(minute);
+    if (!samples) {
+      samples = new Map();
+      this.#pending.set(minute, samples);
+      for (const old of this.#pending.keys()) {
+        if (this.#pending.size <= MAX_PENDING_MINUTES) break;
+        this.#pending.delete(old);
+      }
+    }
+    samples.set(deviceId, sample);
   }
 
-  /** Writes what is pending in one transaction; the rows written. */
-  flush(): number {
-    if (!this.#pending.size) return 0;
-    const batch = [...this.#pending];
-    this.#pending.clear();
+  /**
+   * Writes the minutes that are over at `now` (all of them when `all`: the fleet is stopping). A
+   * minute already in the database (the fleet stopped and started within it) is merged into.
+   * Returns the minutes written.
+   */
+  flush(now: number, all = false): number {
+    const current = Math.floor(now / MINUTE_MS);
+    const due = [...this.#pending.keys()].filter((m) => all || m !== current);
+    if (!due.length) return 0;
     try {
-      let n = 0;
+      const read = this.#db.prepare('SELECT samples FROM dashboard_heartbeat_minutes WHERE minute = ?').pluck();
+      const write = this.#db.prepare('INSERT OR REPLACE INTO dashboard_heartbeat_minutes (minute, samples) VALUES (?, ?)');
       this.#db.transaction(() => {
-        for (const [deviceId, queued] of batch) {
-          for (const { minute, sample: s } of queued) {
-            this.#upsert.run(deviceId, minute, Math.floor(Date.parse(s.ts) / 1000), s.depth, s.oldestAgeS, s.cpu, s.mem, s.temperatureC);
-            n++;
-          }
+        for (const minute of due) {
+          const samples = this.#pending.get(minute)!;
+          const before = read.get(minute) as string | undefined;
+          const merged = new Map<string, HeartbeatSample>();
+          if (before) for (const [id, s] of this.#samplesOf(before)) if (!samples.has(id)) merged.set(id, s);
+          for (const [id, s] of samples) merged.set(id, s);
+          write.run(minute, JSON.stringify(rowOf(merged)));
         }
       })();
-      return n;
+      for (const minute of due) this.#pending.delete(minute);
+      return due.length;
     } catch (err) {
-      this.failures++;
-      if (this.failures === 1 || this.failures % 100 === 0)
-        this.#log.warn('heartbeat history not written; the charts keep it in memory', { error: (err as Error).message, failures: this.failures });
+      this.#failed('heartbeat history not written; the charts keep it in memory', err);
       return 0;
     }
   }
 
-  /** Deletes the rows outside the window ending at `now` (and any from a fleet clock that was ahead); the rows deleted. */
+  /** Deletes the minutes outside the window ending at `now` (and any from a fleet clock that was ahead); the rows deleted. */
   prune(now: number, minutes: number): number {
     const minute = Math.floor(now / MINUTE_MS);
     try {
-      return this.#db.prepare('DELETE FROM dashboard_heartbeats WHERE minute <= ? OR minute > ?').run(minute - minutes, minute + 1).changes;
+      return this.#db.prepare('DELETE FROM dashboard_heartbeat_minutes WHERE minute <= ? OR minute > ?').run(minute - minutes, minute + 1).changes;
     } catch (err) {
-      this.failures++;
-      this.#log.warn('old heartbeat history not deleted', { error: (err as Error).message });
+      this.#failed('old heartbeat history not deleted', err);
       return 0;
     }
   }
 
-  /** Fills `history` with the window's rows, oldest minute first (so the bound on devices keeps the most recent); the rows read. */
+  /** Fills `history` with the window's minutes, oldest first (so its bound on devices keeps the most recent); the samples read. */
   load(history: HeartbeatHistory, now: number): number {
     const minute = Math.floor(now / MINUTE_MS);
     const rows = this.#db
-      .prepare('SELECT device_id, ts, depth, oldest_age_s, cpu, mem, temperature_c FROM dashboard_heartbeats WHERE minute > ? AND minute <= ? ORDER BY minute, device_id')
-      .iterate(minute - history.minutes, minute) as IterableIterator<Row>;
+      .prepare('SELECT samples FROM dashboard_heartbeat_minutes WHERE minute > ? AND minute <= ? ORDER BY minute')
+      .pluck()
+      .all(minute - history.minutes, minute) as string[];
     let n = 0;
-    for (const r of rows) {
-      history.put(r.device_id, { depth: r.depth, oldestAgeS: r.oldest_age_s, cpu: r.cpu, mem: r.mem, temperatureC: r.temperature_c }, r.ts * 1000);
-      n++;
+    for (const text of rows) {
+      for (const [id, values, at] of this.#valuesOf(text)) {
+        history.put(id, values, at);
+        n++;
+      }
     }
     return n;
+  }
+
+  *#valuesOf(text: string): Generator<[string, HeartbeatValues, number]> {
+    let row: MinuteRow | null = null;
+    try {
+      row = parseRow(text);
+    } catch {
+      row = null;
+    }
+    if (!row) {
+      this.unreadable++;
+      return;
+    }
+    for (let i = 0; i < row.d.length; i++) {
+      const v = row.v[i]!;
+      const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+      if (typeof row.d[i] !== 'string' || typeof row.t[i] !== 'number') continue;
+      yield [row.d[i]!, { depth: num(v[0]), oldestAgeS: num(v[1]), cpu: num(v[2]), mem: num(v[3]), temperatureC: num(v[4]) }, row.t[i]! * 1000];
+    }
+  }
+
+  *#samplesOf(text: string): Generator<[string, HeartbeatSample]> {
+    for (const [id, values, at] of this.#valuesOf(text)) yield [id, { ts: new Date(at).toISOString(), ...values }];
+  }
+
+  #failed(what: string, err: unknown): void {
+    this.failures++;
+    if (this.failures === 1 || this.failures % 100 === 0) this.#log.warn(what, { error: (err as Error).message, failures: this.failures });
   }
 }

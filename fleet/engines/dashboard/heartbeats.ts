@@ -85,11 +85,17 @@ export class HeartbeatHistory {
   /** Keeps `state` as the sample of the minute `now` falls in; the sample kept, or null if it carries none. */
   record(deviceId: string, state: State, now: number): HeartbeatSample | null {
     const values = heartbeatValues(state);
-    return values ? this.put(deviceId, values, now) : null;
+    if (!values) return null;
+    const [ring, slot] = this.#write(deviceId, values, now);
+    return this.#sample(ring, slot);
   }
 
-  /** Keeps `values` as the sample of the minute `now` falls in (a heartbeat's, or one read back from the database). */
-  put(deviceId: string, values: HeartbeatValues, now: number): HeartbeatSample {
+  /** Keeps `values` as the sample of the minute `now` falls in (one read back from the database). */
+  put(deviceId: string, values: HeartbeatValues, now: number): void {
+    this.#write(deviceId, values, now);
+  }
+
+  #write(deviceId: string, values: HeartbeatValues, now: number): [Ring, number] {
     const minute = Math.floor(now / MINUTE_MS);
     let ring = this.#rings.get(deviceId);
     if (ring && minute < ring.minute) ring = undefined; // the fleet's clock went back: start again
@@ -103,8 +109,8 @@ export class HeartbeatHistory {
       else ring.count++;
     }
     ring.ts[slot] = Math.floor(now / 1000);
-    FIELDS.forEach((f, i) => (ring.values[slot * FIELDS.length + i] = values[f] ?? NaN));
-    return this.#sample(ring, slot);
+    for (let i = 0; i < FIELDS.length; i++) ring.values[slot * FIELDS.length + i] = values[FIELDS[i]!] ?? NaN;
+    return [ring, slot];
   }
 
   /** The samples of the last `minutes` minutes before `now`, oldest first; [] for a device never heard. */

@@ -59,7 +59,7 @@ export interface DashboardEngineOptions {
   pingMs?: number;
   /** The heartbeats kept for the device page's charts (six hours of minutes, 5000 devices). */
   heartbeats?: HeartbeatHistoryOptions;
-  /** How often the heartbeats kept are written to the database, ms (15 s). */
+  /** How often the heartbeat minutes that are over are written to the database, ms (15 s). */
   heartbeatFlushMs?: number;
 }
 
@@ -74,7 +74,8 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
   const heartbeats = new HeartbeatHistory(options.heartbeats);
   let ping: NodeJS.Timeout | null = null;
   let flush: NodeJS.Timeout | null = null;
-  let store: HeartbeatStore | null = null;
+  /** Writes the minute under way too (the engine is stopping). */
+  let lastFlush: (() => void) | null = null;
 
   return {
     name: 'dashboard',
@@ -89,10 +90,11 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       m.define('tabla_dashboard_sessions', 'gauge', 'Dashboard logins open.');
       m.define('tabla_dashboard_heartbeat_devices', 'gauge', 'Devices whose recent heartbeats the dashboard keeps for its charts.');
       m.define('tabla_dashboard_heartbeat_write_failures_total', 'counter', 'Writes of the heartbeat history to the database that failed (the charts keep it in memory).');
+      m.define('tabla_dashboard_heartbeat_unreadable_total', 'counter', 'Minutes of heartbeat history in the database that could not be read back (skipped).');
 
       // The charts' hours survive a restart: read back what the last run wrote, then write as they come.
       const hb = new HeartbeatStore(ctx.migrate(DASHBOARD_MIGRATIONS), ctx.log);
-      store = hb;
+      lastFlush = () => hb.flush(ctx.clock.now(), true);
       try {
         hb.prune(ctx.clock.now(), heartbeats.minutes);
         const read = hb.load(heartbeats, ctx.clock.now());
@@ -103,8 +105,8 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       let pruned = ctx.clock.now();
       flush = setInterval(() => {
         try {
-          hb.flush();
           const now = ctx.clock.now();
+          hb.flush(now);
           if (Math.abs(now - pruned) >= PRUNE_EVERY_MS) {
             pruned = now;
             hb.prune(now, heartbeats.minutes);
@@ -117,6 +119,7 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
 
       m.collect(() => {
         m.set('tabla_dashboard_heartbeat_write_failures_total', {}, hb.failures);
+        m.set('tabla_dashboard_heartbeat_unreadable_total', {}, hb.unreadable);
         m.set('tabla_dashboard_pages', {}, live.pages);
         m.set('tabla_dashboard_heartbeat_devices', {}, heartbeats.devices);
         m.set('tabla_dashboard_sessions', {}, sessions.size);
@@ -245,8 +248,9 @@ export function dashboardEngine(options: DashboardEngineOptions = {}): FleetEngi
       ping = null;
       if (flush) clearInterval(flush);
       flush = null;
-      store?.flush(); // what the last seconds brought, before the database closes
-      store = null;
+      // Before the database closes; a fleet started again within the minute merges into it.
+      lastFlush?.();
+      lastFlush = null;
       live.close();
       heartbeats.clear();
     },
