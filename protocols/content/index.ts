@@ -51,11 +51,6 @@ export const CONTENT_READS: Readonly<Record<string, readonly string[]>> = {
   kiosk: ['bikes'],
 };
 
-/** Whether a device whose birth said `reads` takes `field` in content of `kind` (an older agent's birth has no `reads`). */
-export function readsContentField(reads: Readonly<Record<string, readonly string[]>> | undefined, kind: keyof typeof CONTENT, field: string): boolean {
-  return reads?.[kind]?.includes(field) ?? false;
-}
-
 export type ContentKind = keyof typeof CONTENT;
 export type ContentBody<K extends ContentKind> = z.infer<(typeof CONTENT)[K]>;
 
