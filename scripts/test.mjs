@@ -33,14 +33,14 @@ child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   const lines = (partial + chunk).split('\n');
   partial = lines.pop();
-  for (const line of lines) {
-    if (/^[\w./-]+\.test\.ts$/.test(line.trim())) files.push({ name: line.trim(), at: Date.now() });
-  }
-  if (!lingering && /Duration:\s+[\d.]+m?s/.test(out)) {
-    lingering = setTimeout(() => {
-      process.stdout.write(`\nthe suite printed its totals but had not exited ${graceMs / 1000} s later (a test left a server, socket or timer open): stopping it\n`);
-      child.kill('SIGKILL');
-    }, graceMs);
+  for (const line of lines.map((l) => l.trim())) {
+    if (/^[\w./-]+\.test\.ts$/.test(line)) files.push({ name: line, at: Date.now() });
+    if (!lingering && /^Duration:\s+[\d.]+m?s$/.test(line)) {
+      lingering = setTimeout(() => {
+        process.stdout.write(`\nthe suite printed its totals but had not exited ${graceMs / 1000} s later (a test left a server, socket or timer open): stopping it\n`);
+        child.kill('SIGKILL');
+      }, graceMs);
+    }
   }
 });
 // A hung test must not hang CI: the whole suite gets a bound.

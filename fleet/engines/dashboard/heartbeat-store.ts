@@ -23,6 +23,7 @@ const MINUTE_MS = 60_000;
 /** Minutes kept waiting while writes fail; older ones are given up. */
 const MAX_PENDING_MINUTES = 5;
 const FIELDS = ['depth', 'oldestAgeS', 'cpu', 'mem', 'temperatureC'] as const;
+const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 /** A minute's row: the devices, each one's time (seconds since the epoch) and values in FIELDS order. */
 interface MinuteRow {
@@ -149,7 +150,6 @@ export class HeartbeatStore {
     }
     for (let i = 0; i < row.d.length; i++) {
       const v = row.v[i]!;
-      const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
       if (typeof row.d[i] !== 'string' || typeof row.t[i] !== 'number') continue;
       yield [row.d[i]!, { depth: num(v[0]), oldestAgeS: num(v[1]), cpu: num(v[2]), mem: num(v[3]), temperatureC: num(v[4]) }, row.t[i]! * 1000];
     }
