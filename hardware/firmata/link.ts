@@ -272,8 +272,8 @@ export class FirmataLink {
 
 /** node-serialport's SerialPort, loaded only when a link opens one. */
 async function serialportOpener(): Promise<FirmataPortOpener> {
-  const { SerialPort } = await import('serialport');
-  return ({ path, baudRate }) => new SerialPort({ path, baudRate, autoOpen: false });
+  const { openSerialPort } = await import('../serial/port.js');
+  return ({ path, baudRate }) => openSerialPort({ path, baudRate });
 }
 
 /** An Error, or johnny-five's log entry `{ message }`, or anything else, as an Error. */

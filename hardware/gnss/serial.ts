@@ -8,8 +8,8 @@
  * The port is made by `openPort`, so tests may hand in another transport; the real one is enough
  * for a pty pair made by socat (test/hardware/gnss-serial.test.ts).
  */
-import { SerialPort } from 'serialport';
 import type { GnssFix } from '../../protocols/index.js';
+import { openSerialPort } from '../serial/port.js';
 import { ReopeningPort, type PortLike } from '../serial/reopening-port.js';
 import { NmeaChain, type ChainOptions } from './chain.js';
 import type { GnssReceiver, GnssStats } from './gnss.js';
@@ -35,7 +35,7 @@ const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 30_000;
 
 function serialportPort(options: { path: string; baudRate: number }): SerialPortLike {
-  return new SerialPort({ path: options.path, baudRate: options.baudRate, autoOpen: false });
+  return openSerialPort(options);
 }
 
 export class SerialGnss implements GnssReceiver {

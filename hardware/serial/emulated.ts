@@ -5,7 +5,7 @@
  * pulled); `attachSerial` serves the device on a real serial device, one end of a socat pty pair.
  */
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import { openSerialPort } from './port.js';
 
 /** What an emulator offers its ports: bytes from the host in, bytes to the host out. */
 export interface EmulatedDevice {
@@ -109,7 +109,7 @@ export interface AttachSettings {
 /** Serves `device` on the serial device at `path` (one end of a pty pair); resolves once it is open. */
 export async function attachSerial(device: EmulatedDevice, path: string, settings: AttachSettings): Promise<{ close(): Promise<void> }> {
   const { baudRate, dataBits, parity, closing } = settings;
-  const port = new SerialPort({ path, baudRate, ...(dataBits !== undefined ? { dataBits } : {}), ...(parity !== undefined ? { parity } : {}), autoOpen: false });
+  const port = openSerialPort({ path, baudRate, ...(dataBits !== undefined ? { dataBits } : {}), ...(parity !== undefined ? { parity } : {}) });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   port.on('data', (chunk: Buffer) => device.receive(chunk));
   port.on('error', () => undefined); // the pty gone with socat: the test knows

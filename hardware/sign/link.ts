@@ -9,9 +9,9 @@
  * The port is made by `openPort`, so the simulated sign hands in an in-memory one (emulator.ts).
  */
 import fs from 'node:fs';
-import { SerialPort } from 'serialport';
 import { AlphaParser, type AlphaEvent, type AlphaParserStats } from '../../protocols/alpha/index.js';
 import type { Logger } from '../../protocols/index.js';
+import { openSerialPort } from '../serial/port.js';
 import { ReopeningPort, type PortLike } from '../serial/reopening-port.js';
 
 /** What the link needs of a port: node-serialport's stream, or anything shaped like it. */
@@ -42,7 +42,7 @@ export interface SignLinkListener {
 }
 
 function serialportPort(s: SerialSettings): SignPortLike {
-  return new SerialPort({ path: s.path, baudRate: s.baudRate, dataBits: s.dataBits, parity: s.parity, stopBits: s.stopBits, autoOpen: false });
+  return openSerialPort({ path: s.path, baudRate: s.baudRate, dataBits: s.dataBits, parity: s.parity, stopBits: s.stopBits });
 }
 
 export class SignLink {

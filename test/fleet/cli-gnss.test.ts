@@ -112,4 +112,31 @@ test('gnss decode <device>: a serial port (a pty from socat) read as fixes arriv
   }
 });
 
+test('gnss decode <device>: the receiver unplugged (socat killed) ends the run with exit 1, naming the device, after the fixes it gave', async () => {
+  const dir = tmpDir('tabla-gnss-pty-');
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${dir}/gps`, `pty,raw,echo=0,link=${dir}/receiver`], { stdio: 'ignore' });
+  let cli: ReturnType<typeof start> | null = null;
+  try {
+    await waitFor('socat ptys', () => fs.existsSync(`${dir}/gps`) && fs.existsSync(`${dir}/receiver`));
+    cli = start(['gnss', 'decode', `${dir}/gps`, '--date-floor', '2000-01-01']);
+    await waitFor('the port open', () => cli!.stdout().includes('Ctrl-C to stop'));
+    const log = fs.readFileSync(path.join(GPSD, 'bu353s4.log'), 'latin1').split('\n').filter((l) => !l.startsWith('#'));
+    const receiver = fs.openSync(`${dir}/receiver`, 'w');
+    fs.writeSync(receiver, log.slice(0, 36).join('\r\n') + '\r\n', null, 'latin1');
+    fs.closeSync(receiver);
+    await waitFor('fixes', () => (cli!.stdout().match(/^2014-12-31T/gm)?.length ?? 0) >= 9, 10_000);
+    const exited = new Promise((resolve) => socat.once('exit', resolve));
+    socat.kill('SIGKILL');
+    await exited;
+    const r = await Promise.race([cli.result, new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000))]);
+    assert.ok(r, 'tabla gnss decode still running 10 s after its receiver went');
+    expectExit(r, 1, 'unplugged');
+    assert.match(r.stderr, new RegExp(`^tabla: ${dir}/gps (is gone|closed)`));
+    assert.match(r.stdout, /\nfixes: (9|10)\n/);
+  } finally {
+    cli?.child.kill('SIGKILL');
+    socat.kill('SIGKILL');
+  }
+});
+
 test.run();

@@ -135,9 +135,17 @@ async function live(path: string, o: DecodeFlags, decoder: NmeaDecoder, print: (
   let fixes = 0;
   await new Promise<void>((resolve, reject) => {
     let done = false;
+    // An unplugged receiver (or a pty whose other end closed) hangs the tty up, and node-serialport
+    // may never close the port for it (it reads end of file again and again: the device agents use
+    // hardware/serial/port.ts for that); its device node going is seen here instead.
+    const presence = setInterval(() => {
+      if (!fs.existsSync(path)) finish(new Failure(`${path} is gone: the receiver was unplugged or its port closed`));
+    }, 500);
+    presence.unref();
     const finish = (err?: Error) => {
       if (done) return;
       done = true;
+      clearInterval(presence);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       for (const f of decoder.end()) {
