@@ -44,18 +44,35 @@ function writeTo(at: string, text: string): void {
   }
 }
 
+/**
+ * Runs `body` with a pty pair (`port` for the port, `line` for the other end) and a way to open
+ * ports on it; whatever it opened is closed, socat stopped and the directory removed, pass or fail.
+ */
+async function withPty(body: (pty: PtyPair, open: () => Promise<Port>) => Promise<void>): Promise<void> {
+  const dir = tmpDir('tabla-serial-port-');
+  const pty = new PtyPair(path.join(dir, 'port'), path.join(dir, 'line'));
+  const ports: Port[] = [];
+  try {
+    await body(pty, async () => {
+      const port = await opened(pty.a);
+      ports.push(port);
+      return port;
+    });
+  } finally {
+    for (const port of ports) await closed(port);
+    await pty.down();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (!PtyPair.available()) {
   console.log('serial-port: skipped: socat is not installed (apt-get install socat)');
 } else {
-  const pair = (dir: string) => new PtyPair(path.join(dir, 'port'), path.join(dir, 'line'));
 
-  test('bytes written at the other end arrive; a read with nothing to read waits for what comes later', async () => {
-    const dir = tmpDir('tabla-serial-port-');
-    const pty = pair(dir);
-    let port: Port | null = null;
-    try {
+  test('bytes written at the other end arrive; a read with nothing to read waits for what comes later', () =>
+    withPty(async (pty, open) => {
       await pty.up();
-      port = await opened(pty.a);
+      const port = await open();
       const why = watchClose(port);
       let got = '';
       port.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
@@ -65,20 +82,12 @@ if (!PtyPair.available()) {
       assert.is(why(), undefined);
       writeTo(pty.b, '$GPRMC,later\r\n');
       await waitFor('the later line', () => got === '$GPGGA,first\r\n$GPRMC,later\r\n');
-    } finally {
-      if (port) await closed(port);
-      await pty.down();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  test('a pty hung up before the port reads (every later read is end of file): the port closes with a disconnect that says so and names it, without spinning', async () => {
-    const dir = tmpDir('tabla-serial-port-');
-    const pty = pair(dir);
-    let port: Port | null = null;
-    try {
+  test('a pty hung up before the port reads (every later read is end of file): the port closes with a disconnect that says so and names it, without spinning', () =>
+    withPty(async (pty, open) => {
       await pty.up();
-      port = await opened(pty.a);
+      const port = await open();
       port.on('error', () => undefined);
       const why = watchClose(port);
       await pty.down(); // socat gone: the kernel hangs up the pty we hold
@@ -94,22 +103,14 @@ if (!PtyPair.available()) {
       assert.is(port.isOpen, false);
       // bindings-cpp's own read spins here, reading end of file over and over (a core's worth).
       assert.ok((used.user + used.system) / 1000 < 500, `${Math.round((used.user + used.system) / 1000)} ms of CPU before the close`);
-    } finally {
-      if (port) await closed(port);
-      await pty.down();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  test('a pty pulled while the port waits to read, 20 times: it closes every time, however the read or its wait sees the hang-up', async () => {
-    const dir = tmpDir('tabla-serial-port-');
-    const pty = pair(dir);
-    let port: Port | null = null;
-    const seen = new Map<string, number>();
-    try {
+  test('a pty pulled while the port waits to read, 20 times: it closes every time, however the read or its wait sees the hang-up', () =>
+    withPty(async (pty, open) => {
+      const seen = new Map<string, number>();
       for (let i = 0; i < 20; i++) {
         await pty.up();
-        port = await opened(pty.a);
+        const port = await open();
         port.on('error', () => undefined);
         const why = watchClose(port);
         let got = '';
@@ -123,24 +124,14 @@ if (!PtyPair.available()) {
         assert.ok(err instanceof Error, `pull ${i + 1}: closed ${String(err)}, not with an error`);
         const kind = err.message.includes('hung up') ? 'end of file' : err.message;
         seen.set(kind, (seen.get(kind) ?? 0) + 1);
-        await closed(port);
-        port = null;
       }
       console.log(`    the pulls seen as: ${[...seen].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    } finally {
-      if (port) await closed(port);
-      await pty.down();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  test('close() while a read waits: the port closes cleanly, no error', async () => {
-    const dir = tmpDir('tabla-serial-port-');
-    const pty = pair(dir);
-    let port: Port | null = null;
-    try {
+  test('close() while a read waits: the port closes cleanly, no error', () =>
+    withPty(async (pty, open) => {
       await pty.up();
-      port = await opened(pty.a);
+      const port = await open();
       const errors: Error[] = [];
       port.on('error', (err: Error) => errors.push(err));
       const why = watchClose(port);
@@ -150,12 +141,7 @@ if (!PtyPair.available()) {
       await sleep(100);
       assert.is(why(), 'clean');
       assert.equal(errors, []);
-    } finally {
-      if (port) await closed(port);
-      await pty.down();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   test.run();
 }
