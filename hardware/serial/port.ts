@@ -1,7 +1,7 @@
 /**
  * node-serialport's port, as every serial driver here opens it (the GNSS receiver, the Alpha
- * sign, the Firmata board, `tabla gnss`), with one fix to its Linux binding: a read that gives
- * zero bytes is the port hung up, and the port is lost.
+ * sign, the Firmata board, the emulators' end of a pty), with one fix to its Linux binding: a read
+ * that gives zero bytes is the port hung up, and the port is lost.
  *
  * Why: when a tty hangs up (a USB adapter unplugged, the other end of a pty closed), Linux answers
  * every later read with end of file. bindings-cpp 13 reads again at once when a read gives zero
@@ -37,7 +37,7 @@ function hungUp(path: string): Error {
 let binding: AutoDetectTypes | null = null;
 
 /** bindings-cpp for this platform; on Linux, its ports' reads treat end of file as a hang-up. */
-export function serialBinding(): AutoDetectTypes {
+function serialBinding(): AutoDetectTypes {
   if (binding) return binding;
   if (process.platform !== 'linux') return (binding = autoDetect());
   const linux: LinuxBindingInterface = {
