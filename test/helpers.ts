@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
-import type { AgentConfig, AgentConfigInput, Logger, Role } from '../protocols/index.js';
-import { AgentConfig as AgentConfigSchema, createLogger } from '../protocols/index.js';
+import type { AgentConfig, AgentConfigInput, Frame, Logger, Role } from '../protocols/index.js';
+import { AgentConfig as AgentConfigSchema, Frame as FrameSchema, createLogger, decode, topic } from '../protocols/index.js';
 import { FleetService, type FleetOptions } from '../fleet/service.js';
 import { agentConfigFor } from '../fleet/provision.js';
 import { Agent, type AgentOptions } from '../device/agent.js';
@@ -108,6 +108,19 @@ export async function fleetClient(fleet: FleetService, suffix = 'test') {
     reconnectPeriod: 0,
   });
   return client;
+}
+
+/** The frames device `id` reports (what its glass or sign shows), decoded, as they come to `client`. */
+export async function collectFrames(client: Awaited<ReturnType<typeof fleetClient>>, id: string): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  const at = topic.frame(id);
+  await client.subscribeAsync(at, { qos: 1 });
+  client.on('message', (t, payload) => {
+    if (t !== at) return;
+    const f = decode(FrameSchema, payload);
+    if (f.ok) frames.push(f.value);
+  });
+  return frames;
 }
 
 /** An MQTT client authenticated as a provisioned device (raw: no agent behind it). */

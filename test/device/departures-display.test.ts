@@ -14,10 +14,10 @@ import { DeparturesStore } from '../../device/modules/departures/store.js';
 import { renderScreen } from '../../device/render/index.js';
 import { EpaperFault, type EpaperPanel, type Frame1bpp, type PanelWindow } from '../../hardware/epaper/epaper.js';
 import { SimulatedEpaper } from '../../hardware/epaper/simulated.js';
-import type { ArrivalBoard, Frame, StopTimetable } from '../../protocols/index.js';
-import { Content, Frame as FrameSchema, decode, decodeFrameImage, encode, frameImageHash, topic } from '../../protocols/index.js';
+import type { ArrivalBoard, StopTimetable } from '../../protocols/index.js';
+import { Content, decodeFrameImage, encode, frameImageHash, topic } from '../../protocols/index.js';
 import type { MqttClient } from 'mqtt';
-import { fleetClient, provision, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
+import { collectFrames, fleetClient, provision, quiet, startFleet, tmpDir, waitFor } from '../helpers.js';
 
 const at = (hhmm: string) => Date.parse(`2026-03-03T${hhmm}:00+01:00`);
 const iso = (hhmm: string) => `2026-03-03T${hhmm}:00+01:00`;
@@ -104,12 +104,7 @@ test('a stop display: board and timetable on the glass, partial refreshes as min
     const module = departures({ now: () => now });
     const agent = (started = new Agent({ config, log: quiet, modules: [module], drivers: { epaper: panel } }));
     const fc = (opened = await fleetClient(fleet));
-    const frames: Frame[] = [];
-    await fc.subscribeAsync(topic.frame('stop-d1'), { qos: 1 });
-    fc.on('message', (_t, payload) => {
-      const f = decode(FrameSchema, payload);
-      if (f.ok) frames.push(f.value);
-    });
+    const frames = await collectFrames(fc, 'stop-d1');
     const send = (kind: string, body: unknown) => fc.publishAsync(topic.content('stop-d1'), encode(Content, { v: 1, ts: Date.now(), kind, body }), { qos: 1 });
     const display = () => agent.state().modules!.departures!.display;
     await agent.start();

@@ -11,10 +11,10 @@ import { panel } from '../../device/modules/panel/index.js';
 import { modulesFor } from '../../device/roles.js';
 import type { GuidanceSign } from '../../hardware/sign/sign.js';
 import { SimulatedSign } from '../../hardware/sign/simulated.js';
-import type { Frame, ParkingCounts } from '../../protocols/index.js';
-import { Content, Frame as FrameSchema, decode, decodeFrameImage, encode, frameImageHash, topic } from '../../protocols/index.js';
+import type { ParkingCounts } from '../../protocols/index.js';
+import { Content, decodeFrameImage, encode, frameImageHash, topic } from '../../protocols/index.js';
 import type { MqttClient } from 'mqtt';
-import { api, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
+import { api, collectFrames, fleetClient, provision, quiet, startFleet, waitFor } from '../helpers.js';
 
 const T0 = Date.parse('2026-03-03T14:00:00+01:00');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,12 +66,7 @@ test('a guidance panel: counts from the fleet on the sign, only changed rows wri
     const module = panel({ now: () => now });
     const agent = (started = new Agent({ config, log: quiet, modules: [module], drivers: { sign } }));
     const fc = (opened = await fleetClient(fleet));
-    const frames: Frame[] = [];
-    await fc.subscribeAsync(topic.frame('panel-c1'), { qos: 1 });
-    fc.on('message', (_t, payload) => {
-      const f = decode(FrameSchema, payload);
-      if (f.ok) frames.push(f.value);
-    });
+    const frames = await collectFrames(fc, 'panel-c1');
     const status = () => agent.state().modules!.panel!;
     await agent.start();
     await waitFor('the layout on the sign, every count --', () => sign.emulator.file('1') === '< GLAZIJA         --' && sign.emulator.file('2') === 'CELEIAPARK      -- >');
